@@ -1,0 +1,52 @@
+import { expect, test } from '@playwright/test';
+import { openApp } from './helpers';
+
+test('the app starts on WebGPU and the status bar shows the adapter and memory', async ({ page }) => {
+  await openApp(page);
+  await expect(page.getByTestId('status-backend')).toContainText('webgpu');
+  await expect(page.getByTestId('status-adapter')).toContainText('google');
+  await expect(page.getByTestId('status-adapter')).toContainText('swiftshader');
+  await expect(page.getByTestId('status-bar')).toContainText('max storage buffer');
+  await expect(page.getByTestId('status-memory')).toContainText('GPU allocated');
+  await expect(page.getByTestId('backend-notice')).toHaveCount(0);
+});
+
+test('panels are reachable by tab and by URL hash, and say what they will do', async ({ page }) => {
+  await openApp(page, '/#/probing');
+  await expect(page.getByRole('tab', { name: 'Probing' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('planned-note')).toContainText('linear probes');
+  for (const [tab, words] of [
+    ['Sampling', 'DDPM and DDIM'],
+    ['Training', 'train a small diffusion model'],
+    ['Retrieval', 'AlignedReID'],
+  ] as const) {
+    await page.getByRole('tab', { name: tab }).click();
+    await expect(page).toHaveURL(new RegExp(`#/${tab.toLowerCase()}$`));
+    await expect(page.getByTestId('planned-note')).toContainText(words);
+    await expect(page.getByRole('tabpanel').getByRole('button')).toHaveCount(0);
+  }
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await expect(page.getByTestId('load-mnist')).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('tab', { name: 'Retrieval' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('?backend=wasm forces wasm and a notice says so', async ({ page }) => {
+  await openApp(page, '/?backend=wasm#/data');
+  await expect(page.getByTestId('status-backend')).toContainText('wasm');
+  await expect(page.getByTestId('backend-notice')).toContainText('?backend=wasm');
+  await expect(page.getByTestId('status-adapter')).toHaveCount(0);
+});
+
+test('an unknown ?backend value is reported and WebGPU still runs', async ({ page }) => {
+  await openApp(page, '/?backend=quantum');
+  await expect(page.getByTestId('status-backend')).toContainText('webgpu');
+  await expect(page.getByTestId('backend-notice')).toContainText('Unknown backend "quantum"');
+});
+
+test('the GroupNorm WGSL kernel agrees with its CPU reference in the browser', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('button', { name: 'Test kernels' }).click();
+  await expect(page.getByTestId('kernel-check')).toContainText('agree', { timeout: 90_000 });
+  await expect(page.getByTestId('status-last-job')).toContainText('Kernel self-test');
+});

@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { defaultParams, formatHash, PANELS, parseHash } from './url-state';
+
+describe('URL hash state', () => {
+  it('reads a panel and its parameters', () => {
+    const s = parseHash('#/data?split=test&page=3&class=7&ds=mnist');
+    expect(s.panel).toBe('data');
+    expect(s.params).toMatchObject({ split: 'test', page: 3, class: 7, ds: 'mnist', per: '100' });
+  });
+
+  it('falls back to defaults for unknown panels and invalid values', () => {
+    const s = parseHash('#/nowhere?split=banana&page=-4&class=x&per=7');
+    expect(s.panel).toBe('data');
+    expect(s.params).toEqual(defaultParams());
+  });
+
+  it('writes only non-default values and reads them back', () => {
+    expect(formatHash({ panel: 'probing', params: defaultParams() })).toBe('#/probing');
+    const state = { panel: 'data' as const, params: { ...defaultParams(), page: 12, split: 'train' as const } };
+    expect(formatHash(state)).toBe('#/data?split=train&page=12');
+    expect(parseHash(formatHash(state))).toEqual(state);
+  });
+
+  it('never throws on arbitrary hashes', () => {
+    fc.assert(
+      fc.property(fc.string(), (hash) => {
+        const s = parseHash(hash);
+        expect(PANELS).toContain(s.panel);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

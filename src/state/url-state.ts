@@ -1,0 +1,94 @@
+/**
+ * One declared schema for everything shareable in the URL hash (`#/data?split=test&page=3`), used to
+ * read and to write it. Values are validated when read, so a hand-edited URL can never break the app:
+ * an unknown panel or a bad number falls back to its default.
+ */
+export const PANELS = ['data', 'sampling', 'training', 'probing', 'retrieval'] as const;
+export type PanelId = (typeof PANELS)[number];
+
+export const SPLITS = ['all', 'train', 'test'] as const;
+
+// Method syntax keeps Field<T> assignable to Field<unknown> (parameters are checked bivariantly).
+interface Field<T> {
+  parse(raw: string): T | undefined;
+  format(v: T): string;
+  fallback: T;
+}
+
+const int = (min: number, max: number, fallback: number): Field<number> => ({
+  parse: (raw) => {
+    const n = Number(raw);
+    return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+  },
+  format: String,
+  fallback,
+});
+
+const oneOf = <T extends string>(values: readonly T[], fallback: T): Field<T> => ({
+  parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as T) : undefined,
+  format: (v) => v,
+  fallback,
+});
+
+const optionalInt = (min: number, max: number): Field<number | null> => ({
+  parse: (raw) => {
+    const n = Number(raw);
+    return raw !== '' && Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+  },
+  format: (v) => (v === null ? '' : String(v)),
+  fallback: null,
+});
+
+const text = (maxLength: number): Field<string | null> => ({
+  parse: (raw) => (raw.length > 0 && raw.length <= maxLength ? raw : undefined),
+  format: (v) => v ?? '',
+  fallback: null,
+});
+
+/** The shareable settings; each later panel adds its own keys here. */
+export const URL_SCHEMA = {
+  ds: text(80),
+  split: oneOf(SPLITS, 'all'),
+  class: optionalInt(0, 9999),
+  page: int(0, 1_000_000, 0),
+  per: oneOf(['50', '100', '200'] as const, '100'),
+} satisfies Record<string, Field<unknown>>;
+
+export type UrlParams = { [K in keyof typeof URL_SCHEMA]: (typeof URL_SCHEMA)[K]['fallback'] };
+
+export interface UrlState {
+  panel: PanelId;
+  params: UrlParams;
+}
+
+export function defaultParams(): UrlParams {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(URL_SCHEMA)) out[key] = field.fallback;
+  return out as UrlParams;
+}
+
+export function parseHash(hash: string): UrlState {
+  const body = hash.replace(/^#\/?/, '');
+  const [path, query = ''] = body.split('?', 2);
+  const panel = (PANELS as readonly string[]).includes(path) ? (path as PanelId) : 'data';
+  const params = defaultParams() as Record<string, unknown>;
+  const search = new URLSearchParams(query);
+  for (const [key, field] of Object.entries(URL_SCHEMA) as [string, Field<unknown>][]) {
+    const raw = search.get(key);
+    if (raw === null) continue;
+    const value = field.parse(raw);
+    if (value !== undefined) params[key] = value;
+  }
+  return { panel, params: params as UrlParams };
+}
+
+/** Writes only the values that differ from their defaults, keeping shared URLs short. */
+export function formatHash({ panel, params }: UrlState): string {
+  const search = new URLSearchParams();
+  for (const [key, field] of Object.entries(URL_SCHEMA) as [string, Field<unknown>][]) {
+    const value = (params as Record<string, unknown>)[key];
+    if (value !== field.fallback) search.set(key, field.format(value));
+  }
+  const query = search.toString();
+  return `#/${panel}${query ? `?${query}` : ''}`;
+}

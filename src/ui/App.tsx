@@ -1,0 +1,56 @@
+import { useEffect } from 'react';
+import { PANELS, type PanelId } from '../state/url-state';
+import { useUrlStore } from '../state/url-store';
+import { BackendNotice } from './components/BackendNotice';
+import { StatusBar } from './components/StatusBar';
+import { DataPanel } from './panels/DataPanel';
+import { PlannedPanel } from './panels/PlannedPanel';
+
+const TITLES: Record<PanelId, string> = {
+  data: 'Data',
+  sampling: 'Sampling',
+  training: 'Training',
+  probing: 'Probing',
+  retrieval: 'Retrieval',
+};
+
+export function App() {
+  const panel = useUrlStore((s) => s.panel);
+  const setPanel = useUrlStore((s) => s.setPanel);
+
+  useEffect(() => {
+    document.title = `${TITLES[panel]} · DDAE Playground`;
+  }, [panel]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>
+          DDAE <span>Playground</span>
+        </h1>
+        <nav className="tabs" role="tablist" aria-label="Panels">
+          {PANELS.map((id) => (
+            <a
+              key={id}
+              role="tab"
+              href={`#/${id}`}
+              aria-selected={panel === id}
+              className={panel === id ? 'tab active' : 'tab'}
+              onClick={(e) => {
+                e.preventDefault();
+                setPanel(id);
+              }}
+            >
+              {TITLES[id]}
+            </a>
+          ))}
+        </nav>
+      </header>
+      <BackendNotice />
+      <main className="panel" role="tabpanel" aria-label={TITLES[panel]}>
+        {panel === 'data' ? <DataPanel /> : <PlannedPanel panel={panel} title={TITLES[panel]} />}
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState } from 'react';
+import { useAppStore } from '../../state/app-store';
+import { isCancelled, startJob } from '../../state/run-job';
+import type { KernelCheckResult } from '../../worker/api';
+import { compute } from '../compute-client';
+import { formatBytes, formatMs } from '../format';
+
+/** Backend, adapter, live tfjs memory, the last job's duration, and a kernel self-test. */
+export function StatusBar() {
+  const backend = useAppStore((s) => s.backend);
+  const memory = useAppStore((s) => s.memory);
+  const lastJob = useAppStore((s) => s.lastJob);
+  const running = useAppStore((s) => Object.values(s.running));
+  const [check, setCheck] = useState<{ results?: KernelCheckResult[]; error?: string; busy?: boolean }>({});
+
+  const runCheck = async () => {
+    setCheck({ busy: true });
+    try {
+      const results = await startJob('Kernel self-test', (id, p) => compute().checkKernels(id, p)).done;
+      setCheck({ results });
+    } catch (e) {
+      setCheck(isCancelled(e) ? {} : { error: (e as Error).message });
+    }
+  };
+  const worst = check.results?.reduce((m, r) => Math.max(m, r.maxRelError), 0);
+
+  return (
+    <footer className="status-bar" data-testid="status-bar">
+      <span className="item" data-testid="status-backend" title="Active tfjs backend">
+        backend <b className={`backend ${backend?.name ?? 'none'}`}>{backend?.name ?? 'starting…'}</b>
+        {backend?.wasm && ` (${backend.wasm.simd ? 'SIMD' : 'no SIMD'}, ${backend.wasm.threads} thread${backend.wasm.threads === 1 ? '' : 's'})`}
+      </span>
+      {backend?.adapter && (
+        <>
+          <span className="item" data-testid="status-adapter" title={backend.adapter.description || undefined}>
+            adapter <b>{backend.adapter.vendor}</b> / {backend.adapter.architecture}
+          </span>
+          <span className="item" title="maxStorageBufferBindingSize: the largest tensor one kernel can bind">
+            max storage buffer <b>{formatBytes(backend.adapter.maxStorageBufferBindingSize)}</b>
+          </span>
+        </>
+      )}
+      {memory && (
+        <span className="item" data-testid="status-memory">
+          tensors <b data-testid="num-tensors">{memory.numTensors}</b>
+          {memory.numBytesInGPU !== null ? (
+            <>
+              {' '}
+              · GPU in use <b>{formatBytes(memory.numBytesInGPU)}</b> · GPU allocated{' '}
+              <b>{formatBytes(memory.numBytesAllocatedInGPU)}</b>
+            </>
+          ) : (
+            <>
+              {' '}
+              · <b>{formatBytes(memory.numBytes)}</b>
+            </>
+          )}
+        </span>
+      )}
+      {running.length > 0 && (
+        <span className="item running">
+          running <b>{running.map((j) => j.name).join(', ')}</b>
+        </span>
+      )}
+      {lastJob && (
+        <span className="item" data-testid="status-last-job">
+          last job <b>{lastJob.name}</b> {lastJob.status === 'done' ? '' : `(${lastJob.status}) `}
+          <b>{formatMs(lastJob.ms)}</b>
+        </span>
+      )}
+      <span className="item push">
+        {check.results && (
+          <span
+            data-testid="kernel-check"
+            className={worst !== undefined && worst <= 1e-5 ? 'ok' : 'bad'}
+            title={check.results
+              .map((r) => `${r.kernel} [${r.shape.join('×')}] G=${r.groups}${r.silu ? ' +SiLU' : ''}: ${r.maxRelError.toExponential(2)}`)
+              .join('\n')}
+          >
+            kernels {worst !== undefined && worst <= 1e-5 ? 'agree' : 'DISAGREE'} with reference (max rel err{' '}
+            {worst?.toExponential(1)}){' '}
+          </span>
+        )}
+        {check.error && <span className="bad">kernel test failed: {check.error} </span>}
+        <button type="button" className="small" disabled={!backend || check.busy} onClick={runCheck}>
+          {check.busy ? 'Testing kernels…' : 'Test kernels'}
+        </button>
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * The compute worker: the only place tfjs runs in the browser. It owns the backend and the GPU device,
+ * holds the loaded data sets, and serves the UI through Comlink.
+ */
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import * as Comlink from 'comlink';
+import { idxToDataset } from '../core/data/idx';
+import { loadUploadedFiles } from '../core/data/detect';
+import { readPage } from '../core/data/splits';
+import { computeDatasetStats } from '../core/data/stats';
+import { throwIfCancelled } from '../core/job';
+import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
+import { checkCustomKernels } from '../core/gpu/kernel-check';
+import type { ComputeApi, DatasetSummary, ProgressCallback } from './api';
+import * as datasets from './datasets';
+import { deleteStored, indexedDbAvailable, listStored, loadStored, saveDataset } from './dataset-store';
+import { fetchBytes } from './fetch-bytes';
+import { cancelJob, runJob } from './jobs';
+
+let backendInfo: Promise<BackendInfo> | null = null;
+
+interface MnistManifest {
+  count: number;
+  trainCount: number;
+  images: string;
+  labels: string;
+}
+
+const dataUrl = (path: string) => new URL(`${import.meta.env.BASE_URL}data/${path}`, self.location.origin).href;
+
+function storedSummary(meta: Awaited<ReturnType<typeof listStored>>[number]): DatasetSummary {
+  return {
+    id: meta.id,
+    name: meta.name,
+    source: 'upload',
+    count: meta.count,
+    height: meta.height,
+    width: meta.width,
+    channels: meta.channels,
+    classNames: meta.classNames,
+    classCounts: [],
+    splits: [{ name: 'all', count: meta.count }],
+    problems: meta.problems,
+    persisted: true,
+    inMemory: false,
+  };
+}
+
+const api: ComputeApi = {
+  init(preferred) {
+    backendInfo ??= initBackend({
+      preferred,
+      wasmPaths: {
+        'tfjs-backend-wasm.wasm': wasmPlain,
+        'tfjs-backend-wasm-simd.wasm': wasmSimd,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+      },
+      wasmThreads: self.crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency || 2) : undefined,
+    });
+    return backendInfo;
+  },
+
+  async memory() {
+    return memoryStats();
+  },
+
+  async listDatasets() {
+    const inMemory = datasets.summaries();
+    if (!indexedDbAvailable()) return inMemory;
+    const stored = await listStored().catch(() => []);
+    const known = new Set(inMemory.map((s) => s.id));
+    return [...inMemory, ...stored.filter((m) => !known.has(m.id)).map(storedSummary)];
+  },
+
+  loadEmbeddedMnist(jobId, onProgress) {
+    return runJob(jobId, async (signal) => {
+      const existing = datasets.summaries().find((s) => s.id === 'mnist');
+      if (existing) return existing;
+      const manifest = (await (await fetch(dataUrl('mnist/manifest.json'), { signal })).json()) as MnistManifest;
+      const images = await fetchBytes(
+        dataUrl(`mnist/${manifest.images}`),
+        (done, total) => onProgress({ done, total, label: 'Downloading MNIST images' }),
+        signal,
+      );
+      const labels = await fetchBytes(dataUrl(`mnist/${manifest.labels}`), () => {}, signal);
+      onProgress({ done: 1, total: 1, label: 'Decoding' });
+      const parsed = idxToDataset(images, labels, 'MNIST (embedded, 10k)');
+      if (!parsed.ok) throw new Error(`The embedded MNIST files are damaged: ${parsed.error}`);
+      return datasets.register('mnist', parsed.value, {
+        source: 'embedded',
+        trainCount: manifest.trainCount,
+        problems: [],
+        persisted: false,
+      });
+    });
+  },
+
+  loadUpload(jobId, files, onProgress) {
+    return runJob(jobId, async (signal) => {
+      if (files.length === 0) throw new Error('No files were chosen.');
+      const read: { path: string; bytes: Uint8Array }[] = [];
+      for (const [i, f] of files.entries()) {
+        throwIfCancelled(signal);
+        read.push({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) });
+        onProgress({ done: i + 1, total: files.length, label: 'Reading files' });
+      }
+      onProgress({ done: 0, total: 1, label: 'Decoding' });
+      const loadedSet = loadUploadedFiles(read);
+      if (!loadedSet.dataset) {
+        const details = loadedSet.problems.length ? ` Problems: ${loadedSet.problems.slice(0, 5).join('; ')}` : '';
+        throw new Error(`${loadedSet.error ?? 'No usable images found.'}${details}`);
+      }
+      const id = `upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+      let persisted = false;
+      if (indexedDbAvailable()) {
+        persisted = await saveDataset(id, loadedSet.dataset, loadedSet.problems).then(
+          () => true,
+          (e: Error) => {
+            loadedSet.problems.push(`Not kept for the next visit: the browser refused to store it (${e.message}).`);
+            return false;
+          },
+        );
+      }
+      return datasets.register(id, loadedSet.dataset, {
+        source: 'upload',
+        trainCount: null,
+        problems: loadedSet.problems,
+        persisted,
+      });
+    });
+  },
+
+  async openDataset(id) {
+    const inMemory = datasets.summaries().find((s) => s.id === id);
+    if (inMemory) return inMemory;
+    const stored = await loadStored(id);
+    if (!stored) throw new Error('This data set is no longer stored in the browser. Upload it again.');
+    return datasets.register(id, stored.dataset, {
+      source: 'upload',
+      trainCount: null,
+      problems: stored.meta.problems,
+      persisted: true,
+    });
+  },
+
+  async deleteDataset(id) {
+    datasets.forget(id);
+    if (indexedDbAvailable()) await deleteStored(id);
+  },
+
+  async readPage({ datasetId, split, label, offset, count }) {
+    const { dataset } = datasets.get(datasetId);
+    const indices = datasets.selection(datasetId, split, label);
+    const page = readPage(dataset, indices, offset, count);
+    const result = {
+      ...page,
+      total: indices.length,
+      height: dataset.height,
+      width: dataset.width,
+      channels: dataset.channels,
+    };
+    return Comlink.transfer(result, [page.pixels.buffer, page.labels.buffer, page.indices.buffer]);
+  },
+
+  datasetStats(jobId, datasetId, split, onProgress: ProgressCallback) {
+    return runJob(jobId, async (signal) => {
+      const { dataset } = datasets.get(datasetId);
+      const indices = datasets.selection(datasetId, split, null);
+      return computeDatasetStats(dataset, indices, {
+        signal,
+        onProgress: (done, total) => onProgress({ done, total, label: `Images ${done}/${total}` }),
+      });
+    });
+  },
+
+  checkKernels(jobId, onProgress) {
+    return runJob(jobId, (signal) =>
+      checkCustomKernels({
+        signal,
+        onProgress: (done, total) => onProgress({ done, total, label: `Case ${done}/${total}` }),
+      }),
+    );
+  },
+
+  async cancel(jobId) {
+    cancelJob(jobId);
+  },
+};
+
+Comlink.expose(api);

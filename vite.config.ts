@@ -1,0 +1,28 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+import { buildMnist } from './scripts/build-mnist.mjs';
+
+/** Cross-origin isolation enables SharedArrayBuffer, which multi-threaded wasm needs. */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Converts the mnist package into compact idx.gz files under public/data before serving or building. */
+function embeddedData(): Plugin {
+  return {
+    name: 'ddae-embedded-data',
+    async buildStart() {
+      await buildMnist();
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), embeddedData()],
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+});
