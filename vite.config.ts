@@ -22,7 +22,12 @@ export default defineConfig({
   plugins: [react(), embeddedData()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // tfjs' threaded wasm starts its pthreads from `factory.toString()`; minified, that source refers to
+    // names outside the function and every pthread dies with "e is not defined". Keep the worker readable.
+    rolldownOptions: { output: { minify: false } },
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });

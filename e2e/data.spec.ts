@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { makeClassFolders, openApp, pngBytes } from './helpers';
@@ -40,7 +40,10 @@ test('a folder of PNGs with class sub-folders uploads, browses, and survives a r
   await openApp(page, '/#/data');
   await page.getByTestId('upload-folder').setInputFiles(folder);
   await expect(page.getByTestId('dataset-count')).toHaveText('12');
-  await expect(page.getByTestId('class-counts')).toHaveAttribute('aria-label', 'Images per class: circle 5, square 3, triangle 4');
+  await expect(page.getByTestId('class-counts')).toHaveAttribute(
+    'aria-label',
+    'Images per class: circle 5, square 3, triangle 4',
+  );
   await expect(page.getByTestId('image-grid')).toHaveAttribute('data-count', '12');
 
   await page.reload();
@@ -50,6 +53,7 @@ test('a folder of PNGs with class sub-folders uploads, browses, and survives a r
 });
 
 test('a corrupt file gives a clear error and the app keeps working', async ({ page }, info) => {
+  mkdirSync(info.outputDir, { recursive: true });
   const bad = join(info.outputDir, 'broken.png');
   const good = pngBytes(8, 8, 1);
   writeFileSync(bad, Buffer.concat([good.subarray(0, 40), Buffer.from('not the rest of a png')]));

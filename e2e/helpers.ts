@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -17,7 +17,8 @@ export function makeClassFolders(classes: Record<string, number>, size = 16): st
   const set = join(root, 'shapes');
   Object.entries(classes).forEach(([name, count], k) => {
     mkdirSync(join(set, name), { recursive: true });
-    for (let i = 0; i < count; i++) writeFileSync(join(set, name, `img_${i}.png`), pngBytes(size, size, k * 10 + i));
+    for (let i = 0; i < count; i++)
+      writeFileSync(join(set, name, `img_${i}.png`), pngBytes(size, size, k * 10 + i));
   });
   return set;
 }

@@ -33,7 +33,7 @@ function idxHeader(typeCode, dims) {
   const v = new DataView(h.buffer);
   h[2] = typeCode;
   h[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) v.setUint32(4 + 4 * i, d, false);
   return h;
 }
 

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendName } from '../src/core/gpu/backend';
-import { useNodeWebGPU } from './webgpu-node';
+import { startNodeWebGPU } from './webgpu-node';
 
-export async function useBackend(name: Exclude<BackendName, 'webgl'>): Promise<void> {
-  if (name === 'webgpu') return useNodeWebGPU();
+export async function switchBackend(name: Exclude<BackendName, 'webgl'>): Promise<void> {
+  if (name === 'webgpu') return startNodeWebGPU();
   if (!(await tf.setBackend(name))) throw new Error(`could not start the ${name} backend`);
   await tf.ready();
 }

@@ -3,6 +3,7 @@
  * Debian's chromium package ships, so tfjs-backend-webgpu and our WGSL kernels run in Vitest without a
  * browser or a GPU. Needs the system Vulkan loader (Debian: libvulkan1); `.ci/run` installs both.
  */
+import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -10,9 +11,11 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 let ready: Promise<void> | null = null;
 
 /** Makes 'webgpu' the active tfjs backend in this Node process, or throws with what is missing. */
-export function useNodeWebGPU(): Promise<void> {
+export function startNodeWebGPU(): Promise<void> {
   ready ??= (async () => {
     process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+    // SwiftShader's Wayland probe complains without it; any writable directory quiets it.
+    process.env.XDG_RUNTIME_DIR ??= tmpdir();
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
     Object.defineProperty(globalThis, 'navigator', {

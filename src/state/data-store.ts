@@ -4,6 +4,7 @@ import type { DatasetStats } from '../core/data/stats';
 import { compute } from '../ui/compute-client';
 import type { DatasetSummary, PageResult, UploadedFile } from '../worker/api';
 import { isCancelled, type JobHandle, startJob } from './run-job';
+import type { UrlParams } from './url-state';
 import { useUrlStore } from './url-store';
 
 interface DataState {
@@ -14,17 +15,20 @@ interface DataState {
   /** Files skipped in the latest upload, shown until dismissed. */
   problems: string[];
   page: PageResult | null;
-  stats: DatasetStats | null;
+  /** The latest statistics, with the set and split they describe. */
+  stats: { datasetId: string; split: string; value: DatasetStats } | null;
   refreshList: () => Promise<void>;
   loadMnist: () => Promise<void>;
   upload: (files: UploadedFile[]) => Promise<void>;
   /** Makes sure the worker holds the set named in the URL, reading it back from IndexedDB if needed. */
   ensureLoaded: (id: string) => Promise<void>;
   remove: (id: string) => Promise<void>;
-  fetchPage: () => Promise<void>;
+  fetchPage: (request: PageQuery) => Promise<void>;
   computeStats: () => Promise<void>;
   dismiss: () => void;
 }
+
+export type PageQuery = Pick<UrlParams, 'ds' | 'split' | 'class' | 'page' | 'per'>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const showDataset = (id: string) =>
@@ -80,8 +84,7 @@ export const useDataStore = create<DataState>((set, get) => {
       set((s) => ({ datasets: s.datasets.filter((d) => d.id !== id), page: null, stats: null }));
       if (useUrlStore.getState().params.ds === id) useUrlStore.getState().setParams({ ds: null, page: 0 });
     },
-    fetchPage: async () => {
-      const { ds, split, class: label, page, per } = useUrlStore.getState().params;
+    fetchPage: async ({ ds, split, class: label, page, per }) => {
       const summary = get().datasets.find((d) => d.id === ds);
       if (!ds || !summary?.inMemory) {
         set({ page: null });
@@ -90,7 +93,15 @@ export const useDataStore = create<DataState>((set, get) => {
       const validSplit = summary.splits.some((s) => s.name === split) ? split : 'all';
       const count = Number(per);
       try {
-        set({ page: await compute().readPage({ datasetId: ds, split: validSplit, label, offset: page * count, count }) });
+        set({
+          page: await compute().readPage({
+            datasetId: ds,
+            split: validSplit,
+            label,
+            offset: page * count,
+            count,
+          }),
+        });
       } catch (e) {
         set({ page: null, error: message(e) });
       }
@@ -103,7 +114,7 @@ export const useDataStore = create<DataState>((set, get) => {
       const handle = startJob('Data statistics', (id, p) => compute().datasetStats(id, ds, validSplit, p));
       set({ statsJob: handle, stats: null, error: null });
       try {
-        set({ stats: await handle.done });
+        set({ stats: { datasetId: ds, split: validSplit, value: await handle.done } });
       } catch (e) {
         if (!isCancelled(e)) set({ error: message(e) });
       } finally {

@@ -17,7 +17,10 @@ describe('URL hash state', () => {
 
   it('writes only non-default values and reads them back', () => {
     expect(formatHash({ panel: 'probing', params: defaultParams() })).toBe('#/probing');
-    const state = { panel: 'data' as const, params: { ...defaultParams(), page: 12, split: 'train' as const } };
+    const state = {
+      panel: 'data' as const,
+      params: { ...defaultParams(), page: 12, split: 'train' as const },
+    };
     expect(formatHash(state)).toBe('#/data?split=train&page=12');
     expect(parseHash(formatHash(state))).toEqual(state);
   });

@@ -25,7 +25,7 @@ const int = (min: number, max: number, fallback: number): Field<number> => ({
 });
 
 const oneOf = <T extends string>(values: readonly T[], fallback: T): Field<T> => ({
-  parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as T) : undefined,
+  parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined),
   format: (v) => v,
   fallback,
 });

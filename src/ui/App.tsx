@@ -28,7 +28,7 @@ export function App() {
         <h1>
           DDAE <span>Playground</span>
         </h1>
-        <nav className="tabs" role="tablist" aria-label="Panels">
+        <div className="tabs" role="tablist" aria-label="Panels">
           {PANELS.map((id) => (
             <a
               key={id}
@@ -44,7 +44,7 @@ export function App() {
               {TITLES[id]}
             </a>
           ))}
-        </nav>
+        </div>
       </header>
       <BackendNotice />
       <main className="panel" role="tabpanel" aria-label={TITLES[panel]}>

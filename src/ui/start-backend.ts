@@ -1,5 +1,5 @@
 /** Starts the worker's backend (honouring `?backend=`) and keeps the memory figures fresh. */
-import { type BackendName, isBackendName } from '../core/gpu/backend';
+import { type BackendName, isBackendName } from '../core/gpu/backend-names';
 import { useAppStore } from '../state/app-store';
 import { compute } from './compute-client';
 

@@ -2,9 +2,11 @@
  * The typed surface between the UI thread and the compute worker (Comlink). The UI imports only types
  * from here; everything that touches tfjs or a tensor stays on the worker's side.
  */
-import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
+
 import type { ImagePage, Split } from '../core/data/splits';
 import type { DatasetStats } from '../core/data/stats';
+import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
+import type { KernelCheck } from '../core/gpu/kernel-check';
 
 export interface JobProgress {
   done: number;
@@ -62,22 +64,16 @@ export interface PageResult extends ImagePage {
   channels: number;
 }
 
-export interface KernelCheckResult {
-  kernel: string;
-  shape: number[];
-  groups: number;
-  silu: boolean;
-  backend: string;
-  /** max |kernel - reference| / max |reference| over the output. */
-  maxRelError: number;
-}
-
 export interface ComputeApi {
   init(preferred: BackendName | null): Promise<BackendInfo>;
   memory(): Promise<MemoryStats>;
   listDatasets(): Promise<DatasetSummary[]>;
   loadEmbeddedMnist(jobId: string, onProgress: ProgressCallback): Promise<JobResult<DatasetSummary>>;
-  loadUpload(jobId: string, files: UploadedFile[], onProgress: ProgressCallback): Promise<JobResult<DatasetSummary>>;
+  loadUpload(
+    jobId: string,
+    files: UploadedFile[],
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<DatasetSummary>>;
   /** Brings a set kept in IndexedDB back into memory. */
   openDataset(id: string): Promise<DatasetSummary>;
   deleteDataset(id: string): Promise<void>;
@@ -89,6 +85,6 @@ export interface ComputeApi {
     onProgress: ProgressCallback,
   ): Promise<JobResult<DatasetStats>>;
   /** Runs each custom WGSL kernel against its CPU reference on fresh random inputs, on the active backend. */
-  checkKernels(jobId: string, onProgress: ProgressCallback): Promise<JobResult<KernelCheckResult[]>>;
+  checkKernels(jobId: string, onProgress: ProgressCallback): Promise<JobResult<KernelCheck[]>>;
   cancel(jobId: string): Promise<void>;
 }

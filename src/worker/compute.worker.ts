@@ -6,16 +6,16 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as Comlink from 'comlink';
-import { idxToDataset } from '../core/data/idx';
 import { loadUploadedFiles } from '../core/data/detect';
+import { idxToDataset } from '../core/data/idx';
 import { readPage } from '../core/data/splits';
 import { computeDatasetStats } from '../core/data/stats';
-import { throwIfCancelled } from '../core/job';
 import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
 import { checkCustomKernels } from '../core/gpu/kernel-check';
+import { throwIfCancelled } from '../core/job';
 import type { ComputeApi, DatasetSummary, ProgressCallback } from './api';
-import * as datasets from './datasets';
 import { deleteStored, indexedDbAvailable, listStored, loadStored, saveDataset } from './dataset-store';
+import * as datasets from './datasets';
 import { fetchBytes } from './fetch-bytes';
 import { cancelJob, runJob } from './jobs';
 
@@ -28,7 +28,8 @@ interface MnistManifest {
   labels: string;
 }
 
-const dataUrl = (path: string) => new URL(`${import.meta.env.BASE_URL}data/${path}`, self.location.origin).href;
+const dataUrl = (path: string) =>
+  new URL(`${import.meta.env.BASE_URL}data/${path}`, self.location.origin).href;
 
 function storedSummary(meta: Awaited<ReturnType<typeof listStored>>[number]): DatasetSummary {
   return {
@@ -78,7 +79,9 @@ const api: ComputeApi = {
     return runJob(jobId, async (signal) => {
       const existing = datasets.summaries().find((s) => s.id === 'mnist');
       if (existing) return existing;
-      const manifest = (await (await fetch(dataUrl('mnist/manifest.json'), { signal })).json()) as MnistManifest;
+      const manifest = (await (
+        await fetch(dataUrl('mnist/manifest.json'), { signal })
+      ).json()) as MnistManifest;
       const images = await fetchBytes(
         dataUrl(`mnist/${manifest.images}`),
         (done, total) => onProgress({ done, total, label: 'Downloading MNIST images' }),
@@ -109,7 +112,9 @@ const api: ComputeApi = {
       onProgress({ done: 0, total: 1, label: 'Decoding' });
       const loadedSet = loadUploadedFiles(read);
       if (!loadedSet.dataset) {
-        const details = loadedSet.problems.length ? ` Problems: ${loadedSet.problems.slice(0, 5).join('; ')}` : '';
+        const details = loadedSet.problems.length
+          ? ` Problems: ${loadedSet.problems.slice(0, 5).join('; ')}`
+          : '';
         throw new Error(`${loadedSet.error ?? 'No usable images found.'}${details}`);
       }
       const id = `upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -118,7 +123,9 @@ const api: ComputeApi = {
         persisted = await saveDataset(id, loadedSet.dataset, loadedSet.problems).then(
           () => true,
           (e: Error) => {
-            loadedSet.problems.push(`Not kept for the next visit: the browser refused to store it (${e.message}).`);
+            loadedSet.problems.push(
+              `Not kept for the next visit: the browser refused to store it (${e.message}).`,
+            );
             return false;
           },
         );

@@ -68,7 +68,10 @@ export async function loadStored(id: string): Promise<{ dataset: ImageDataset; m
   const [meta, blob] = await Promise.all([database.get('meta', id), database.get('blobs', id)]);
   if (!meta || !blob) return null;
   const { name, height, width, channels, classNames } = meta;
-  return { meta, dataset: { name, height, width, channels, classNames, pixels: blob.pixels, labels: blob.labels } };
+  return {
+    meta,
+    dataset: { name, height, width, channels, classNames, pixels: blob.pixels, labels: blob.labels },
+  };
 }
 
 export async function deleteStored(id: string): Promise<void> {

@@ -14,7 +14,12 @@ const loaded = new Map<string, Entry>();
 export function register(
   id: string,
   dataset: ImageDataset,
-  options: { source: DatasetSummary['source']; trainCount: number | null; problems: string[]; persisted: boolean },
+  options: {
+    source: DatasetSummary['source'];
+    trainCount: number | null;
+    problems: string[];
+    persisted: boolean;
+  },
 ): DatasetSummary {
   const splits = makeSplits(dataset, options.trainCount);
   const summary: DatasetSummary = {

@@ -5,7 +5,8 @@ export async function fetchBytes(
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
   const response = await fetch(url, { signal });
-  if (!response.ok) throw new Error(`Could not download ${url}: HTTP ${response.status} ${response.statusText}.`);
+  if (!response.ok)
+    throw new Error(`Could not download ${url}: HTTP ${response.status} ${response.statusText}.`);
   const total = Number(response.headers.get('Content-Length')) || 0;
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();

@@ -3,7 +3,10 @@ import type { JobResult } from './api';
 
 const running = new Map<string, AbortController>();
 
-export async function runJob<T>(jobId: string, body: (signal: AbortSignal) => Promise<T>): Promise<JobResult<T>> {
+export async function runJob<T>(
+  jobId: string,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<JobResult<T>> {
   if (running.has(jobId)) throw new Error(`A job with id ${jobId} is already running.`);
   const controller = new AbortController();
   running.set(jobId, controller);

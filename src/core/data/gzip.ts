@@ -17,7 +17,11 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 class OverCap extends Error {}
 
-export function gunzipCapped(bytes: Uint8Array, name: string, maxBytes = MAX_GUNZIP_BYTES): Result<Uint8Array> {
+export function gunzipCapped(
+  bytes: Uint8Array,
+  name: string,
+  maxBytes = MAX_GUNZIP_BYTES,
+): Result<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let finished = false;
@@ -34,11 +38,14 @@ export function gunzipCapped(bytes: Uint8Array, name: string, maxBytes = MAX_GUN
     }
   } catch (e) {
     if (e instanceof OverCap) {
-      return err(`${name} decompresses to more than ${formatBytes(maxBytes)}, the limit. Upload a smaller file.`);
+      return err(
+        `${name} decompresses to more than ${formatBytes(maxBytes)}, the limit. Upload a smaller file.`,
+      );
     }
     return err(`${name} is not a valid gzip file (${(e as Error).message}); it may be truncated or corrupt.`);
   }
-  if (!finished) return err(`${name} ended before the end of its gzip stream; it is truncated. Download it again.`);
+  if (!finished)
+    return err(`${name} ended before the end of its gzip stream; it is truncated. Download it again.`);
   if (chunks.length === 1) return ok(chunks[0]);
   const out = new Uint8Array(total);
   let at = 0;

@@ -4,8 +4,9 @@
  * Alpha is composited over black (transparent pixels become black), so hidden colour under transparent
  * regions never leaks into a data set.
  */
-import { decode as decodeJpeg } from 'jpeg-js';
+
 import { convertIndexedToRgb, type DecodedPng, decode as decodePng } from 'fast-png';
+import { decode as decodeJpeg } from 'jpeg-js';
 import { err, ok, type Result } from '../result';
 import { readImageHeader } from './image-header';
 
@@ -32,23 +33,33 @@ export function decodeImage(
   const header = readImageHeader(bytes, name);
   if (!header.ok) return header;
   const { format, width, height } = header.value;
-  const tooBig = checkLimits(name, width, height, limits);
+  const tooBig = checkImageLimits(name, width, height, limits);
   if (tooBig) return err(tooBig);
   try {
     const image = format === 'png' ? pngToImage(bytes) : jpegToImage(bytes, header.value.grayscale, limits);
     if (typeof image === 'string') return err(`${name}: ${image}`);
     if (image.width !== width || image.height !== height) {
-      return err(`${name}: its header says ${width}×${height} but it decodes to ${image.width}×${image.height}; the file is corrupt.`);
+      return err(
+        `${name}: its header says ${width}×${height} but it decodes to ${image.width}×${image.height}; the file is corrupt.`,
+      );
     }
     return ok(image);
   } catch (e) {
     // The decoders throw on corrupt input; their messages are technical, so lead with ours.
     const detail = e instanceof Error ? e.message : String(e);
-    return err(`${name} could not be decoded as ${format.toUpperCase()}: it is truncated or corrupt (${detail}).`);
+    return err(
+      `${name} could not be decoded as ${format.toUpperCase()}: it is truncated or corrupt (${detail}).`,
+    );
   }
 }
 
-function checkLimits(name: string, width: number, height: number, limits: ImageLimits): string | null {
+/** The refusal message for an image beyond the limits, or null when it fits. */
+export function checkImageLimits(
+  name: string,
+  width: number,
+  height: number,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): string | null {
   if (width > limits.maxSide || height > limits.maxSide) {
     return `${name} is ${width}×${height} pixels; the limit is ${limits.maxSide} on a side. Resize it first.`;
   }
@@ -65,14 +76,17 @@ function pngToImage(bytes: Uint8Array): DecodedImage | string {
   const count = width * height;
   let samples: Uint8Array;
   let channels: number;
-  if (png.palette) {
+  // Colour type 3 (IHDR byte 25); truecolour files may carry a suggested PLTE that must be ignored.
+  if (bytes[25] === 3) {
+    if (!png.palette?.length) return 'the PNG uses indexed colour but has no palette; the file is corrupt.';
     samples = convertIndexedToRgb(png);
     channels = png.palette[0]?.length ?? 3;
   } else {
     channels = png.channels;
     samples = to8Bit(png, count * channels);
   }
-  if (samples.length < count * channels) return 'the PNG pixel data is shorter than its size says; it is truncated.';
+  if (samples.length < count * channels)
+    return 'the PNG pixel data is shorter than its size says; it is truncated.';
   return toGrayOrRgb(samples, width, height, channels);
 }
 
@@ -105,7 +119,8 @@ function toGrayOrRgb(samples: Uint8Array, width: number, height: number, channel
   const hasAlpha = channels === 2 || channels === 4;
   const colour = channels >= 3;
   const outChannels = colour ? 3 : 1;
-  if (!hasAlpha && samples.length === count * outChannels) return { width, height, channels: outChannels, pixels: samples };
+  if (!hasAlpha && samples.length === count * outChannels)
+    return { width, height, channels: outChannels, pixels: samples };
   const pixels = new Uint8Array(count * outChannels);
   for (let p = 0; p < count; p++) {
     const alpha = hasAlpha ? samples[p * channels + channels - 1] : 255;

@@ -60,10 +60,16 @@ export function readImageHeader(bytes: Uint8Array, name: string): Result<ImageHe
 function readPngHeader(b: Uint8Array): ImageHeader | string {
   if (!startsWith(b, PNG_SIGNATURE)) return 'the PNG signature is damaged; the file is corrupt.';
   if (b.length < 26) return 'the PNG file ends inside its header; it is truncated.';
-  if (!startsWith(b, ascii('IHDR'), 12)) return 'the PNG file does not start with an IHDR chunk; it is corrupt.';
+  if (!startsWith(b, ascii('IHDR'), 12))
+    return 'the PNG file does not start with an IHDR chunk; it is corrupt.';
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const colorType = b[25];
-  return { format: 'png', width: view.getUint32(16), height: view.getUint32(20), grayscale: colorType === 0 || colorType === 4 };
+  return {
+    format: 'png',
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    grayscale: colorType === 0 || colorType === 4,
+  };
 }
 
 // SOF markers 0xC0..0xCF except DHT (C4), JPG (C8) and DAC (CC).
@@ -83,7 +89,8 @@ function readJpegHeader(b: Uint8Array): ImageHeader | string {
       i += 2;
       continue;
     }
-    if (marker === 0xd9 || marker === 0xda) return 'the JPEG has image data but no frame header; the file is corrupt.';
+    if (marker === 0xd9 || marker === 0xda)
+      return 'the JPEG has image data but no frame header; the file is corrupt.';
     if (i + 3 >= b.length) break;
     const length = (b[i + 2] << 8) | b[i + 3];
     if (length < 2) return `the JPEG has a segment of invalid length ${length}; the file is corrupt.`;

@@ -17,7 +17,10 @@ export function makeSplits(d: ImageDataset, trainCount: number | null): Split[] 
   const n = d.labels.length;
   const splits: Split[] = [{ name: 'all', indices: range(0, n) }];
   if (trainCount !== null && trainCount > 0 && trainCount < n) {
-    splits.push({ name: 'train', indices: range(0, trainCount) }, { name: 'test', indices: range(trainCount, n) });
+    splits.push(
+      { name: 'train', indices: range(0, trainCount) },
+      { name: 'test', indices: range(trainCount, n) },
+    );
   }
   return splits;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../test/backends';
+import { switchBackend } from '../../../test/backends';
 import type { ImageDataset } from './dataset';
 import { range } from './splits';
 import { computeDatasetStats } from './stats';
@@ -39,8 +39,8 @@ function reference(d: ImageDataset) {
   return { m, std, counts, classMeans: classSums.map((s, k) => Array.from(s, (v) => v / counts[k])) };
 }
 
-describe.each(['cpu', 'wasm'] as const)('data-set statistics on %s', (backend) => {
-  beforeAll(() => useBackend(backend));
+describe.each(['cpu', 'wasm', 'webgpu'] as const)('data-set statistics on %s', (backend) => {
+  beforeAll(() => switchBackend(backend));
 
   it('matches a float64 pixel-by-pixel reference, across batch boundaries', async () => {
     const d = tinyDataset(37);
@@ -50,9 +50,11 @@ describe.each(['cpu', 'wasm'] as const)('data-set statistics on %s', (backend) =
     expect(progress).toEqual([8, 16, 24, 32, 37]);
     expect(s.count).toBe(37);
     expect(s.classCounts).toEqual(ref.counts);
-    s.channelMean.forEach((v, k) => expect(v).toBeCloseTo(ref.m[k], 5));
-    s.channelStd.forEach((v, k) => expect(v).toBeCloseTo(ref.std[k], 4));
-    s.classMeans.forEach((row, k) => row.forEach((v, p) => expect(v).toBeCloseTo(ref.classMeans[k][p], 5)));
+    for (const [k, v] of s.channelMean.entries()) expect(v).toBeCloseTo(ref.m[k], 5);
+    for (const [k, v] of s.channelStd.entries()) expect(v).toBeCloseTo(ref.std[k], 4);
+    for (const [k, row] of s.classMeans.entries()) {
+      for (const [p, v] of row.entries()) expect(v).toBeCloseTo(ref.classMeans[k][p], 5);
+    }
   });
 
   it('stops at the next batch when cancelled', async () => {

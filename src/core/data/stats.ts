@@ -30,8 +30,10 @@ export async function computeDatasetStats(
   if (n === 0) throw new Error('The selection is empty: there are no images to summarise.');
 
   // Running sums live in tensors so the accumulation stays on the device; only the totals are read back.
-  let sum = tf.zeros([c]);
-  let sumSq = tf.zeros([c]);
+  // Everything is a matrix product over the batch: tfjs-webgpu's reductions to a single value over
+  // hundreds of thousands of elements run on one workgroup and took over a minute on SwiftShader.
+  let pixelSums = tf.zeros([1, pixelsPerImage]);
+  let pixelSquares = tf.zeros([1, pixelsPerImage]);
   let classSums = tf.zeros([numClasses, pixelsPerImage]);
   const classCounts = new Array<number>(numClasses).fill(0);
   try {
@@ -39,30 +41,42 @@ export async function computeDatasetStats(
       throwIfCancelled(signal);
       const batch = indices.subarray(start, Math.min(n, start + batchSize));
       const bytes = new Uint8Array(batch.length * pixelsPerImage);
-      const oneHotLabels = new Int32Array(batch.length);
+      const batchLabels = new Int32Array(batch.length);
       batch.forEach((idx, k) => {
         bytes.set(d.pixels.subarray(idx * pixelsPerImage, (idx + 1) * pixelsPerImage), k * pixelsPerImage);
         const label = d.labels[idx];
-        oneHotLabels[k] = label >= 0 && label < numClasses ? label : -1;
-        if (oneHotLabels[k] >= 0) classCounts[oneHotLabels[k]]++;
+        batchLabels[k] = label >= 0 && label < numClasses ? label : -1;
+        if (batchLabels[k] >= 0) classCounts[batchLabels[k]]++;
       });
       const next = tf.tidy(() => {
         const x = tf.tensor2d(bytes, [batch.length, pixelsPerImage], 'int32').toFloat().div(255);
-        const perChannel = x.reshape([-1, c]);
+        const ones = tf.ones([1, batch.length]);
         // A label of -1 gives an all-zero one-hot row, so unlabelled images add nothing to class sums.
-        const oneHot = tf.oneHot(tf.tensor1d(oneHotLabels, 'int32'), numClasses).toFloat();
+        const oneHot = tf.oneHot(tf.tensor1d(batchLabels, 'int32'), numClasses).toFloat();
         return [
-          sum.add(perChannel.sum(0)),
-          sumSq.add(perChannel.square().sum(0)),
+          pixelSums.add(tf.matMul(ones, x)),
+          pixelSquares.add(tf.matMul(ones, x.square())),
           classSums.add(tf.matMul(oneHot, x, true, false)),
         ] as const;
       });
-      tf.dispose([sum, sumSq, classSums]);
-      [sum, sumSq, classSums] = next;
+      tf.dispose([pixelSums, pixelSquares, classSums]);
+      [pixelSums, pixelSquares, classSums] = next;
       onProgress?.(Math.min(n, start + batchSize), n);
       await yieldToEventLoop();
     }
-    const [sumV, sumSqV, classV] = await Promise.all([sum.data(), sumSq.data(), classSums.data()]);
+    // One readback: per-channel totals and class sums packed into one tensor.
+    const packed = tf.tidy(() =>
+      tf.concat([
+        pixelSums.reshape([-1, c]).sum(0),
+        pixelSquares.reshape([-1, c]).sum(0),
+        classSums.reshape([-1]),
+      ]),
+    );
+    const all = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const sumV = all.subarray(0, c);
+    const sumSqV = all.subarray(c, 2 * c);
+    const classV = all.subarray(2 * c);
     const count = n * h * w;
     const channelMean = Array.from(sumV, (s) => s / count);
     const channelStd = Array.from(sumSqV, (s, i) => Math.sqrt(Math.max(0, s / count - channelMean[i] ** 2)));
@@ -73,6 +87,6 @@ export async function computeDatasetStats(
     });
     return { count: n, channelMean, channelStd, classMeans, classCounts };
   } finally {
-    tf.dispose([sum, sumSq, classSums]);
+    tf.dispose([pixelSums, pixelSquares, classSums]);
   }
 }

@@ -30,7 +30,9 @@ export function isIgnoredPath(path: string): boolean {
   const segments = normalizePath(path).split('/');
   const base = segments[segments.length - 1].toLowerCase();
   return (
-    segments.some((s) => s.startsWith('.') || s === '__MACOSX') || base === 'thumbs.db' || base === 'desktop.ini'
+    segments.some((s) => s.startsWith('.') || s === '__MACOSX') ||
+    base === 'thumbs.db' ||
+    base === 'desktop.ini'
   );
 }
 
@@ -44,7 +46,11 @@ export function normalizePath(path: string): string {
 
 class ZipLimit extends Error {}
 
-export function expandZip(bytes: Uint8Array, name = 'The zip file', limits: ZipLimits = DEFAULT_ZIP_LIMITS): Result<InputFile[]> {
+export function expandZip(
+  bytes: Uint8Array,
+  name = 'The zip file',
+  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+): Result<InputFile[]> {
   let entries = 0;
   let total = 0;
   let raw: Record<string, Uint8Array>;
@@ -52,7 +58,8 @@ export function expandZip(bytes: Uint8Array, name = 'The zip file', limits: ZipL
     raw = unzipSync(bytes, {
       filter: (file) => {
         // Counted before anything else: a forged entry count would otherwise loop for billions of entries.
-        if (++entries > limits.maxEntries) throw new ZipLimit(`${name} has more than ${limits.maxEntries} entries, the limit.`);
+        if (++entries > limits.maxEntries)
+          throw new ZipLimit(`${name} has more than ${limits.maxEntries} entries, the limit.`);
         if (file.name === '' || file.name.endsWith('/') || isIgnoredPath(file.name)) return false;
         total += file.originalSize;
         if (total > limits.maxTotalBytes) {
@@ -65,7 +72,9 @@ export function expandZip(bytes: Uint8Array, name = 'The zip file', limits: ZipL
     });
   } catch (e) {
     if (e instanceof ZipLimit) return err(e.message);
-    return err(`${name} is not a readable zip archive (${(e as Error).message}). It may be truncated, corrupt or encrypted.`);
+    return err(
+      `${name} is not a readable zip archive (${(e as Error).message}). It may be truncated, corrupt or encrypted.`,
+    );
   }
   const files: InputFile[] = [];
   for (const [path, data] of Object.entries(raw)) files.push({ path: normalizePath(path), bytes: data });

@@ -6,12 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from './backend-names';
 
-export function isBackendName(s: unknown): s is BackendName {
-  return typeof s === 'string' && (BACKEND_NAMES as readonly string[]).includes(s);
-}
+export { BACKEND_NAMES, type BackendName, isBackendName } from './backend-names';
 
 export interface AdapterSummary {
   vendor: string;
@@ -33,7 +30,8 @@ export interface BackendInfo {
   /** One line per backend tried before the one that runs, saying why it was skipped. */
   skipped: { name: BackendName; reason: string }[];
   adapter: AdapterSummary | null;
-  wasm: { simd: boolean; threads: number } | null;
+  /** wasm only: SIMD, whether this context allows threads (cross-origin isolation), and threads in use. */
+  wasm: { simd: boolean; threadsSupported: boolean; threads: number } | null;
 }
 
 export interface InitBackendOptions {
@@ -42,10 +40,12 @@ export interface InitBackendOptions {
   /** The order to try (default webgpu, webgl, wasm, cpu). Node callers usually pass ['wasm', 'cpu']. */
   order?: readonly BackendName[];
   /** Where the tfjs wasm binaries are served (the browser build passes bundler URLs). */
-  wasmPaths?: Partial<Record<
-    'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm',
-    string
-  >>;
+  wasmPaths?: Partial<
+    Record<
+      'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm',
+      string
+    >
+  >;
   /** Threads for wasm (XNNPACK); defaults to the core count when threads are available. */
   wasmThreads?: number;
 }
@@ -58,7 +58,8 @@ async function precheck(name: BackendName): Promise<string | null> {
       return 'WebGPU is not available here (navigator.gpu is missing: the browser lacks WebGPU, it is disabled, or the page is not a secure context).';
     }
     const adapter = await nav.gpu.requestAdapter().catch(() => null);
-    if (!adapter) return 'WebGPU is present but no GPU adapter was granted (GPU blocked, disabled or unsupported).';
+    if (!adapter)
+      return 'WebGPU is present but no GPU adapter was granted (GPU blocked, disabled or unsupported).';
   }
   if (name === 'webgl') {
     if (typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
@@ -85,7 +86,10 @@ async function trySetBackend(name: BackendName): Promise<string | null> {
 
 function adapterSummary(): AdapterSummary | null {
   if (tf.getBackend() !== 'webgpu') return null;
-  const backend = tf.backend() as unknown as { device: GPUDevice; adapterInfo?: { vendor?: string; architecture?: string; description?: string } };
+  const backend = tf.backend() as unknown as {
+    device: GPUDevice;
+    adapterInfo?: { vendor?: string; architecture?: string; description?: string };
+  };
   const limits = backend.device.limits;
   const info = backend.adapterInfo ?? {};
   return {
@@ -119,6 +123,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       name === 'wasm'
         ? {
             simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+            threadsSupported: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
             threads: getThreadsCount(),
           }
         : null;
@@ -137,7 +142,11 @@ export interface MemoryStats {
 }
 
 export function memoryStats(): MemoryStats {
-  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number; numBytesAllocatedInGPU?: number };
+  const m = tf.memory() as tf.MemoryInfo & {
+    numBytesInGPU?: number;
+    numBytesInGPUAllocated?: number;
+    numBytesAllocatedInGPU?: number;
+  };
   return {
     numTensors: m.numTensors,
     numBytes: m.numBytes,

@@ -19,7 +19,7 @@ export interface SafetensorsTensor {
 }
 
 export interface SafetensorsFile {
-  /** Tensors in header order. */
+  /** Tensors in data-section order (the order writeSafetensors was given). */
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
 }
@@ -43,15 +43,21 @@ const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSa
 
 export function parseSafetensors(bytes: Uint8Array): Result<SafetensorsFile> {
   if (bytes.length < 8) {
-    return err(`The file is ${bytes.length} bytes; a safetensors file starts with an 8-byte header length. ${NOT_SAFETENSORS}`);
+    return err(
+      `The file is ${bytes.length} bytes; a safetensors file starts with an 8-byte header length. ${NOT_SAFETENSORS}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   if (headerLength > MAX_HEADER_BYTES) {
-    return err(`The header length field says ${headerLength} bytes, more than the ${MAX_HEADER_BYTES}-byte limit. ${NOT_SAFETENSORS}`);
+    return err(
+      `The header length field says ${headerLength} bytes, more than the ${MAX_HEADER_BYTES}-byte limit. ${NOT_SAFETENSORS}`,
+    );
   }
   if (8 + headerLength > bytes.length) {
-    return err(`The header length field says ${headerLength} bytes, but only ${bytes.length - 8} bytes follow it. ${NOT_SAFETENSORS}`);
+    return err(
+      `The header length field says ${headerLength} bytes, but only ${bytes.length - 8} bytes follow it. ${NOT_SAFETENSORS}`,
+    );
   }
   const header = parseHeaderJson(bytes.subarray(8, 8 + headerLength));
   if (!header.ok) return header;
@@ -59,7 +65,13 @@ export function parseSafetensors(bytes: Uint8Array): Result<SafetensorsFile> {
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }> = [];
+  const entries: Array<{
+    name: string;
+    dtype: SafetensorsDtype;
+    shape: number[];
+    begin: number;
+    end: number;
+  }> = [];
   for (const [name, value] of Object.entries(header.value)) {
     if (name === '__metadata__') {
       const m = checkMetadata(value, metadata);
@@ -70,6 +82,8 @@ export function parseSafetensors(bytes: Uint8Array): Result<SafetensorsFile> {
     if (!e.ok) return e;
     entries.push({ name, ...e.value });
   }
+  // Data-section order: JSON.parse would put integer-like names ("0") first, so header order is lost anyway.
+  entries.sort((a, b) => a.begin - b.begin);
   const overlap = findOverlap(entries);
   if (overlap) return err(overlap);
 
@@ -109,7 +123,9 @@ function checkMetadata(value: unknown, into: Record<string, string>): Result<voi
   if (!isObject(value)) return err('__metadata__ must be a JSON object of string values.');
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') {
-      return err(`__metadata__ entry "${k}" is ${JSON.stringify(v)}; safetensors metadata values must be strings.`);
+      return err(
+        `__metadata__ entry "${k}" is ${JSON.stringify(v)}; safetensors metadata values must be strings.`,
+      );
     }
     into[k] = v;
   }
@@ -122,7 +138,8 @@ function checkEntry(
   dataLength: number,
 ): Result<{ dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }> {
   const where = `Tensor "${name}"`;
-  if (!isObject(value)) return err(`${where}: its header entry must be an object with dtype, shape and data_offsets.`);
+  if (!isObject(value))
+    return err(`${where}: its header entry must be an object with dtype, shape and data_offsets.`);
   for (const field of ['dtype', 'shape', 'data_offsets']) {
     if (!Object.hasOwn(value, field)) return err(`${where}: the header entry is missing "${field}".`);
   }
@@ -134,12 +151,17 @@ function checkEntry(
     );
   }
   if (!Array.isArray(shape) || !shape.every(isSize)) {
-    return err(`${where} has shape ${JSON.stringify(shape)}; a shape must be a list of non-negative integers.`);
+    return err(
+      `${where} has shape ${JSON.stringify(shape)}; a shape must be a list of non-negative integers.`,
+    );
   }
   const count = shape.reduce((a: number, b: number) => a * b, 1);
-  if (!Number.isSafeInteger(count)) return err(`${where} has shape ${JSON.stringify(shape)}, which is too large.`);
+  if (!Number.isSafeInteger(count))
+    return err(`${where} has shape ${JSON.stringify(shape)}, which is too large.`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize)) {
-    return err(`${where} has data_offsets ${JSON.stringify(offsets)}; expected [begin, end], two non-negative integers.`);
+    return err(
+      `${where} has data_offsets ${JSON.stringify(offsets)}; expected [begin, end], two non-negative integers.`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) return err(`${where} has data_offsets [${begin}, ${end}]: begin is after end.`);
@@ -159,8 +181,9 @@ function checkEntry(
 }
 
 /** The spec forbids tensors sharing bytes; gaps are tolerated since they cannot corrupt a read. */
+/** Expects entries sorted by begin. */
 function findOverlap(entries: ReadonlyArray<{ name: string; begin: number; end: number }>): string | null {
-  const sorted = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
+  const sorted = entries.filter((e) => e.end > e.begin);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1];
     const b = sorted[i];
@@ -233,7 +256,8 @@ export function writeSafetensors(
   const names = new Set<string>();
   let offset = 0;
   for (const t of list) {
-    if (names.has(t.name) || t.name === '__metadata__') throw new Error(`writeSafetensors: duplicate or reserved name "${t.name}"`);
+    if (names.has(t.name) || t.name === '__metadata__')
+      throw new Error(`writeSafetensors: duplicate or reserved name "${t.name}"`);
     names.add(t.name);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) {

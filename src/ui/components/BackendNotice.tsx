@@ -10,22 +10,28 @@ export function BackendNotice() {
   if (error) {
     return (
       <div className="notice error" role="alert">
-        No compute backend could start: {error} Reload the page, or try <a href="?backend=cpu">?backend=cpu</a>.
+        No compute backend could start: {error} Reload the page, or try{' '}
+        <a href="?backend=cpu">?backend=cpu</a>.
       </div>
     );
   }
   const lines: string[] = [];
-  if (invalid) lines.push(`Unknown backend "${invalid}" in the URL was ignored; use webgpu, webgl, wasm or cpu.`);
+  if (invalid)
+    lines.push(`Unknown backend "${invalid}" in the URL was ignored; use webgpu, webgl, wasm or cpu.`);
   if (backend && backend.name !== 'webgpu') {
     const webgpu = backend.skipped.find((s) => s.name === 'webgpu');
     if (backend.requested === backend.name) {
       lines.push(`Running on ${backend.name} because the URL asks for it (?backend=${backend.name}).`);
     } else if (webgpu) {
-      lines.push(`WebGPU is not in use: ${webgpu.reason} Running on ${backend.name} instead; expect slower jobs.`);
+      lines.push(
+        `WebGPU is not in use: ${webgpu.reason} Running on ${backend.name} instead; expect slower jobs.`,
+      );
     }
     if (backend.requested && backend.requested !== backend.name) {
       const why = backend.skipped.find((s) => s.name === backend.requested);
-      lines.push(`The requested backend ${backend.requested} could not start${why ? `: ${why.reason}` : ''}.`);
+      lines.push(
+        `The requested backend ${backend.requested} could not start${why ? `: ${why.reason}` : ''}.`,
+      );
     }
   }
   if (lines.length === 0) return null;

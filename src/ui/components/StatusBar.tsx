@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import type { KernelCheck } from '../../core/gpu/kernel-check';
 import { useAppStore } from '../../state/app-store';
 import { isCancelled, startJob } from '../../state/run-job';
-import type { KernelCheckResult } from '../../worker/api';
 import { compute } from '../compute-client';
 import { formatBytes, formatMs } from '../format';
 
@@ -10,8 +10,8 @@ export function StatusBar() {
   const backend = useAppStore((s) => s.backend);
   const memory = useAppStore((s) => s.memory);
   const lastJob = useAppStore((s) => s.lastJob);
-  const running = useAppStore((s) => Object.values(s.running));
-  const [check, setCheck] = useState<{ results?: KernelCheckResult[]; error?: string; busy?: boolean }>({});
+  const running = Object.values(useAppStore((s) => s.running));
+  const [check, setCheck] = useState<{ results?: KernelCheck[]; error?: string; busy?: boolean }>({});
 
   const runCheck = async () => {
     setCheck({ busy: true });
@@ -28,11 +28,16 @@ export function StatusBar() {
     <footer className="status-bar" data-testid="status-bar">
       <span className="item" data-testid="status-backend" title="Active tfjs backend">
         backend <b className={`backend ${backend?.name ?? 'none'}`}>{backend?.name ?? 'starting…'}</b>
-        {backend?.wasm && ` (${backend.wasm.simd ? 'SIMD' : 'no SIMD'}, ${backend.wasm.threads} thread${backend.wasm.threads === 1 ? '' : 's'})`}
+        {backend?.wasm &&
+          ` (${backend.wasm.simd ? 'SIMD' : 'no SIMD'}, ${backend.wasm.threads} thread${backend.wasm.threads === 1 ? '' : 's'})`}
       </span>
       {backend?.adapter && (
         <>
-          <span className="item" data-testid="status-adapter" title={backend.adapter.description || undefined}>
+          <span
+            className="item"
+            data-testid="status-adapter"
+            title={backend.adapter.description || undefined}
+          >
             adapter <b>{backend.adapter.vendor}</b> / {backend.adapter.architecture}
           </span>
           <span className="item" title="maxStorageBufferBindingSize: the largest tensor one kernel can bind">
@@ -74,7 +79,10 @@ export function StatusBar() {
             data-testid="kernel-check"
             className={worst !== undefined && worst <= 1e-5 ? 'ok' : 'bad'}
             title={check.results
-              .map((r) => `${r.kernel} [${r.shape.join('×')}] G=${r.groups}${r.silu ? ' +SiLU' : ''}: ${r.maxRelError.toExponential(2)}`)
+              .map(
+                (r) =>
+                  `${r.kernel} [${r.shape.join('×')}] G=${r.groups}${r.silu ? ' +SiLU' : ''}: ${r.maxRelError.toExponential(2)}`,
+              )
               .join('\n')}
           >
             kernels {worst !== undefined && worst <= 1e-5 ? 'agree' : 'DISAGREE'} with reference (max rel err{' '}

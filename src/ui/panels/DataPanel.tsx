@@ -28,16 +28,16 @@ export function DataPanel() {
     if (params.ds) void ensureLoaded(params.ds);
   }, [params.ds, ensureLoaded]);
 
+  const inMemory = current?.inMemory ?? false;
+  const { ds, split, class: label, page: pageIndex, per } = params;
   useEffect(() => {
-    void fetchPage();
-  }, [fetchPage, current?.inMemory, params.ds, params.split, params.class, params.page, params.per]);
+    if (inMemory) void fetchPage({ ds, split, class: label, page: pageIndex, per });
+  }, [fetchPage, inMemory, ds, split, label, pageIndex, per]);
 
   const splitName = current?.splits.some((s) => s.name === params.split) ? params.split : 'all';
-
-  // Statistics describe one set and split; drop them when either changes.
-  useEffect(() => {
-    useDataStore.setState({ stats: null });
-  }, [params.ds, splitName]);
+  // Statistics are shown only for the set and split they describe.
+  const shownStats =
+    stats && stats.datasetId === current?.id && stats.split === splitName ? stats.value : null;
   const perPage = Number(params.per);
   const total = page?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / perPage));
@@ -85,7 +85,12 @@ export function DataPanel() {
                 {d.persisted ? ' · saved' : ''}
               </span>
               {d.source === 'upload' && (
-                <button type="button" className="link danger" onClick={() => void remove(d.id)} title="Delete">
+                <button
+                  type="button"
+                  className="link danger"
+                  onClick={() => void remove(d.id)}
+                  title="Delete"
+                >
                   ✕
                 </button>
               )}
@@ -102,11 +107,14 @@ export function DataPanel() {
             <div className="summary" data-testid="dataset-summary">
               <h2>{current.name}</h2>
               <p>
-                <b data-testid="dataset-count">{current.count.toLocaleString()}</b> images ·{' '}
-                {current.height}×{current.width} · {current.channels === 1 ? 'grayscale' : 'RGB'} ·{' '}
-                {current.classNames.length} classes
+                <b data-testid="dataset-count">{current.count.toLocaleString()}</b> images · {current.height}×
+                {current.width} · {current.channels === 1 ? 'grayscale' : 'RGB'} · {current.classNames.length}{' '}
+                classes
                 {current.splits.length > 1 &&
-                  ` · ${current.splits.filter((s) => s.name !== 'all').map((s) => `${s.count.toLocaleString()} ${s.name}`).join(' / ')}`}
+                  ` · ${current.splits
+                    .filter((s) => s.name !== 'all')
+                    .map((s) => `${s.count.toLocaleString()} ${s.name}`)
+                    .join(' / ')}`}
               </p>
               <ClassCountsChart
                 classNames={current.classNames}
@@ -135,7 +143,9 @@ export function DataPanel() {
                 class{' '}
                 <select
                   value={params.class ?? ''}
-                  onChange={(e) => setParams({ class: e.target.value === '' ? null : Number(e.target.value), page: 0 })}
+                  onChange={(e) =>
+                    setParams({ class: e.target.value === '' ? null : Number(e.target.value), page: 0 })
+                  }
                   data-testid="class-select"
                 >
                   <option value="">all</option>
@@ -148,14 +158,22 @@ export function DataPanel() {
               </label>
               <label>
                 per page{' '}
-                <select value={params.per} onChange={(e) => setParams({ per: e.target.value as typeof params.per, page: 0 })}>
+                <select
+                  value={params.per}
+                  onChange={(e) => setParams({ per: e.target.value as typeof params.per, page: 0 })}
+                >
                   {['50', '100', '200'].map((n) => (
                     <option key={n}>{n}</option>
                   ))}
                 </select>
               </label>
               <span className="pager">
-                <button type="button" className="small" disabled={params.page <= 0} onClick={() => setParams({ page: params.page - 1 })}>
+                <button
+                  type="button"
+                  className="small"
+                  disabled={params.page <= 0}
+                  onClick={() => setParams({ page: params.page - 1 })}
+                >
                   ‹ Prev
                 </button>
                 <span data-testid="page-info">
@@ -176,7 +194,15 @@ export function DataPanel() {
                 className="small"
                 disabled={!page}
                 onClick={() =>
-                  grid.current?.toBlob((b) => b && download(`${current.name.replace(/\W+/g, '_')}-page${params.page + 1}.png`, b, 'image/png'))
+                  grid.current?.toBlob(
+                    (b) =>
+                      b &&
+                      download(
+                        `${current.name.replace(/\W+/g, '_')}-page${params.page + 1}.png`,
+                        b,
+                        'image/png',
+                      ),
+                  )
                 }
               >
                 Export PNG
@@ -191,8 +217,8 @@ export function DataPanel() {
             <div className="stats-section">
               <h3>Statistics</h3>
               <p className="muted">
-                Per-channel mean and std and the mean image of each class, over the {splitName} split, computed
-                in the compute worker on the active backend.
+                Per-channel mean and std and the mean image of each class, over the {splitName} split,
+                computed in the compute worker on the active backend.
               </p>
               {statsJob ? (
                 <JobProgress job={statsJob} />
@@ -201,9 +227,9 @@ export function DataPanel() {
                   Compute statistics
                 </button>
               )}
-              {stats && (
+              {shownStats && (
                 <StatsView
-                  stats={stats}
+                  stats={shownStats}
                   classNames={current.classNames}
                   shape={current}
                   datasetName={current.name}

@@ -4,7 +4,8 @@ import type { PanelId } from '../../state/url-state';
 const PLANS: Record<Exclude<PanelId, 'data'>, string> = {
   sampling:
     'Will run DDPM and DDIM sampling with a DDAE UNet or DiT, showing x_t and the predicted x0 at every denoising step.',
-  training: 'Will train a small diffusion model on a chosen data set in this browser, with a live loss curve and samples.',
+  training:
+    'Will train a small diffusion model on a chosen data set in this browser, with a live loss curve and samples.',
   probing:
     "Will train linear probes on the denoiser's features for every layer and noise level and show accuracy as a heatmap.",
   retrieval:

@@ -83,8 +83,9 @@ function validate(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, { groups, eps
     ['gamma', gamma],
     ['beta', beta],
   ] as const) {
-    if (t.rank !== 1 || t.shape[0] !== channels)
+    if (t.rank !== 1 || t.shape[0] !== channels) {
       fail(`${name} must have shape [${channels}], got [${t.shape}]`);
+    }
     if (t.dtype !== 'float32') fail(`${name} must be float32, got ${t.dtype}`);
   }
   if (!Number.isFinite(eps) || eps < 0) fail(`eps must be a finite number >= 0, got ${eps}`);

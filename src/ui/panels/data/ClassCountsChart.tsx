@@ -36,7 +36,13 @@ export function ClassCountsChart({
             style={{ cursor: 'pointer' }}
           >
             <title>{`${classNames[i]}: ${c} images${active ? ' (click to show all)' : ' (click to filter)'}`}</title>
-            <rect x={2} y={chartH - h + 12} width={barW - 4} height={h} className={active ? 'bar active' : 'bar'} />
+            <rect
+              x={2}
+              y={chartH - h + 12}
+              width={barW - 4}
+              height={h}
+              className={active ? 'bar active' : 'bar'}
+            />
             <text x={barW / 2} y={chartH - h + 9} className="bar-value">
               {c}
             </text>

@@ -48,11 +48,23 @@ export function ImageGrid({
     for (let k = 0; k < count; k++) {
       const x = (k % columns) * (cell.w + GAP);
       const y = Math.floor(k / columns) * (cell.h + LABEL_HEIGHT + GAP);
-      drawImageCell(ctx, toImageData(page.pixels, k * stride, page.height, page.width, page.channels), x, y, cell.w, cell.h);
+      drawImageCell(
+        ctx,
+        toImageData(page.pixels, k * stride, page.height, page.width, page.channels),
+        x,
+        y,
+        cell.w,
+        cell.h,
+      );
       const label = page.labels[k];
       ctx.fillStyle = style.color;
       const name = label >= 0 ? (classNames[label] ?? String(label)) : '?';
-      ctx.fillText(name.length > 12 ? `${name.slice(0, 11)}…` : name, x + cell.w / 2, y + cell.h + 11, cell.w);
+      ctx.fillText(
+        name.length > 12 ? `${name.slice(0, 11)}…` : name,
+        x + cell.w / 2,
+        y + cell.h + 11,
+        cell.w,
+      );
     }
   }, [page, classNames, columns, cell, count, width, height, ref]);
 

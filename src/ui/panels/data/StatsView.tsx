@@ -27,7 +27,14 @@ export function StatsView({
     el.height = CELL;
     const ctx = el.getContext('2d')!;
     shown.forEach(({ m }, k) => {
-      drawImageCell(ctx, toImageData(m, 0, shape.height, shape.width, shape.channels), k * (CELL + 4), 0, CELL, CELL);
+      drawImageCell(
+        ctx,
+        toImageData(m, 0, shape.height, shape.width, shape.channels),
+        k * (CELL + 4),
+        0,
+        CELL,
+        CELL,
+      );
     });
   }, [shown, shape]);
 

@@ -6,13 +6,17 @@ const ACCEPT = '.png,.jpg,.jpeg,.gz,.idx,.zip,.bin,.ubyte,image/png,image/jpeg';
 /** Reads a dropped folder tree through the File System entries API, keeping relative paths for labels. */
 async function collectEntries(entry: FileSystemEntry, prefix: string, out: UploadedFile[]): Promise<void> {
   if (entry.isFile) {
-    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+    const file = await new Promise<File>((resolve, reject) =>
+      (entry as FileSystemFileEntry).file(resolve, reject),
+    );
     out.push({ path: `${prefix}${file.name}`, file });
     return;
   }
   const reader = (entry as FileSystemDirectoryEntry).createReader();
   for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+      reader.readEntries(resolve, reject),
+    );
     if (batch.length === 0) break;
     for (const child of batch) await collectEntries(child, `${prefix}${entry.name}/`, out);
   }
@@ -23,7 +27,13 @@ function fromFileList(list: FileList | null): UploadedFile[] {
 }
 
 /** File picker, folder picker and drop zone; labels come from folder names or file-name prefixes. */
-export function UploadArea({ disabled, onFiles }: { disabled: boolean; onFiles: (files: UploadedFile[]) => void }) {
+export function UploadArea({
+  disabled,
+  onFiles,
+}: {
+  disabled: boolean;
+  onFiles: (files: UploadedFile[]) => void;
+}) {
   const [over, setOver] = useState(false);
   const folderInput = useRef<HTMLInputElement>(null);
 
@@ -87,8 +97,9 @@ export function UploadArea({ disabled, onFiles }: { disabled: boolean; onFiles: 
         </label>
       </div>
       <p className="muted">
-        or drop them here: PNG/JPEG images (labels from class sub-folders or prefixes like <code>3_img.png</code>),
-        a .zip of such folders, idx / idx.gz pairs (MNIST, Fashion-MNIST) or CIFAR-10 <code>data_batch_*.bin</code>.
+        or drop them here: PNG/JPEG images (labels from class sub-folders or prefixes like{' '}
+        <code>3_img.png</code>), a .zip of such folders, idx / idx.gz pairs (MNIST, Fashion-MNIST) or CIFAR-10{' '}
+        <code>data_batch_*.bin</code>.
       </p>
     </div>
   );
