@@ -29,31 +29,34 @@ export function groupNormReference(
   const channelsPerGroup = channels / groups;
   const count = pixels * channelsPerGroup;
   const out = new Float32Array(x.length);
+  // groupOf[c]: NHWC keeps a pixel's channels together, so each pass sweeps a sample's memory once, in
+  // order, accumulating every group at the same time (several times faster than a sweep per group).
+  const groupOf = Int32Array.from({ length: channels }, (_, c) => Math.floor(c / channelsPerGroup));
+  const sums = new Float64Array(groups);
+  const squares = new Float64Array(groups);
+  const means = new Float64Array(groups);
+  const invStds = new Float64Array(groups);
   for (let n = 0; n < batch; n++) {
-    for (let g = 0; g < groups; g++) {
-      const firstChannel = g * channelsPerGroup;
-      const indexOf = (p: number, k: number) => (n * pixels + p) * channels + firstChannel + k;
-      let sum = 0;
-      for (let p = 0; p < pixels; p++) {
-        for (let k = 0; k < channelsPerGroup; k++) sum += x[indexOf(p, k)];
-      }
-      const mean = sum / count;
-      let squares = 0;
-      for (let p = 0; p < pixels; p++) {
-        for (let k = 0; k < channelsPerGroup; k++) {
-          const d = x[indexOf(p, k)] - mean;
-          squares += d * d;
-        }
-      }
-      const invStd = 1 / Math.sqrt(squares / count + eps);
-      for (let p = 0; p < pixels; p++) {
-        for (let k = 0; k < channelsPerGroup; k++) {
-          const i = indexOf(p, k);
-          const c = firstChannel + k;
-          const y = (x[i] - mean) * invStd * gamma[c] + beta[c];
-          out[i] = silu ? y / (1 + Math.exp(-y)) : y;
-        }
-      }
+    const start = n * pixels * channels;
+    const end = start + pixels * channels;
+    sums.fill(0);
+    squares.fill(0);
+    for (let i = start, c = 0; i < end; i++) {
+      sums[groupOf[c]] += x[i];
+      if (++c === channels) c = 0;
+    }
+    for (let g = 0; g < groups; g++) means[g] = sums[g] / count;
+    for (let i = start, c = 0; i < end; i++) {
+      const d = x[i] - means[groupOf[c]];
+      squares[groupOf[c]] += d * d;
+      if (++c === channels) c = 0;
+    }
+    for (let g = 0; g < groups; g++) invStds[g] = 1 / Math.sqrt(squares[g] / count + eps);
+    for (let i = start, c = 0; i < end; i++) {
+      const g = groupOf[c];
+      const y = (x[i] - means[g]) * invStds[g] * gamma[c] + beta[c];
+      out[i] = silu ? y / (1 + Math.exp(-y)) : y;
+      if (++c === channels) c = 0;
     }
   }
   return out;

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeWebGPU } from '../../../../test/webgpu-node';
+import { startNodeWebGPU } from '../../../../scripts/lib/node-webgpu';
 import { customKernelPath } from './custom-kernel';
 import { GROUP_NORM_KERNEL, groupNorm, registerGroupNorm } from './group-norm';
 import {

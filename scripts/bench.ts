@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: times our kernels against the tfjs-ops formulation they replace, side by side in one
+ * run on each backend, and writes JSON. Absolute times on SwiftShader (webgpu without a GPU) mean nothing;
+ * the ratios measured in the same run mean a little. Run it on a real GPU machine for real figures.
+ *
+ *   npm run bench -- [--backends webgpu,wasm,cpu] [--runs 10] [--out bench-results/bench.json]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { groupNorm } from '../src/core/gpu/kernels/group-norm';
+import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
+import { startNodeWebGPU } from './lib/node-webgpu';
+
+const { values: args } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'webgpu,wasm,cpu' },
+    runs: { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench-results/bench.json' },
+  },
+});
+
+/** GroupNorm shapes of the DDAE UNets: the tiny MNIST model and the official 35.7M CIFAR-10 model. */
+const CASES: { name: string; shape: Nhwc; groups: number; silu: boolean }[] = [
+  { name: 'mnist-tiny 28x28x32 b16', shape: [16, 28, 28, 32], groups: 32, silu: true },
+  { name: 'cifar-35.7M 32x32x128 b1', shape: [1, 32, 32, 128], groups: 32, silu: true },
+  { name: 'cifar-35.7M 32x32x128 b16', shape: [16, 32, 32, 128], groups: 32, silu: true },
+  { name: 'cifar-35.7M 16x16x256 b16', shape: [16, 16, 16, 256], groups: 32, silu: true },
+];
+
+async function timeMs(run: () => tf.Tensor, runs: number): Promise<number> {
+  for (let i = 0; i < 2; i++) {
+    const y = run();
+    await y.data();
+    y.dispose();
+  }
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const y = run();
+    await y.data();
+    times.push(performance.now() - t0);
+    y.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function selectBackend(name: string): Promise<boolean> {
+  try {
+    if (name === 'webgpu') await startNodeWebGPU();
+    else if (!(await tf.setBackend(name))) return false;
+    await tf.ready();
+    return tf.getBackend() === name;
+  } catch (e) {
+    console.warn(`skipping ${name}: ${(e as Error).message}`);
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = Number(args.runs);
+  const results: Record<string, unknown>[] = [];
+  for (const backend of args.backends.split(',')) {
+    if (!(await selectBackend(backend))) continue;
+    const adapter =
+      backend === 'webgpu'
+        ? (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } })
+            .adapterInfo
+        : undefined;
+    for (const c of CASES) {
+      const inputs = randomInputs(c.shape, 1);
+      const x = tf.tensor4d(inputs.x, c.shape);
+      const gamma = tf.tensor1d(inputs.gamma);
+      const beta = tf.tensor1d(inputs.beta);
+      const attrs = { groups: c.groups, eps: 1e-5, silu: c.silu };
+      const kernelMs = await timeMs(() => groupNorm(x, gamma, beta, attrs), runs);
+      const tfOpsMs = await timeMs(() => groupNormByTfOps(x, gamma, beta, attrs), runs);
+      tf.dispose([x, gamma, beta]);
+      const row = {
+        op: 'GroupNorm+SiLU',
+        case: c.name,
+        backend,
+        adapter: adapter ? `${adapter.vendor}/${adapter.architecture}` : null,
+        kernel: backend === 'webgpu' ? 'WGSL' : 'CPU reference',
+        kernelMs: Number(kernelMs.toFixed(3)),
+        tfOpsMs: Number(tfOpsMs.toFixed(3)),
+        speedup: Number((tfOpsMs / kernelMs).toFixed(2)),
+      };
+      results.push(row);
+      console.log(
+        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${row.kernel.padEnd(14)} ${kernelMs.toFixed(2).padStart(9)} ms   tf ops ${tfOpsMs.toFixed(2).padStart(9)} ms   x${row.speedup}`,
+      );
+    }
+  }
+  const report = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    runs,
+    note: 'median ms per call including the readback; webgpu here is SwiftShader unless a GPU adapter is named',
+    results,
+  };
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, JSON.stringify(report, null, 2));
+  console.log(`wrote ${args.out}`);
+}
+
+await main();
+process.exit(0);
