@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['scripts/lib/vitest-global-setup.ts'],
     // Kernel tests compile WGSL on SwiftShader (CPU); the first pipeline takes seconds.
     testTimeout: 120_000,
     hookTimeout: 120_000,

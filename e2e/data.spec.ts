@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { makePngHeaderOnly } from '../src/core/data/test-fixtures';
 import { makeClassFolders, openApp, pngBytes } from './helpers';
 
 test('the embedded MNIST browses as a paged grid with labels, splits and class counts', async ({ page }) => {
@@ -75,4 +76,22 @@ test('a corrupt file gives a clear error and the app keeps working', async ({ pa
   await page.getByTestId('load-mnist').click();
   await expect(page.getByTestId('dataset-count')).toHaveText('10,000');
   await expect(page.getByTestId('status-backend')).toContainText('webgpu');
+});
+
+test('a 10000×10000 image is refused by name without stalling the app', async ({ page }, info) => {
+  mkdirSync(info.outputDir, { recursive: true });
+  const huge = join(info.outputDir, 'huge.png');
+  writeFileSync(huge, makePngHeaderOnly(10000, 10000));
+  const small = [1, 2].map((k) => {
+    const path = join(info.outputDir, `dot_${k}.png`);
+    writeFileSync(path, pngBytes(12, 12, k));
+    return path;
+  });
+  await openApp(page, '/#/data');
+  await page.getByTestId('upload-files').setInputFiles([huge, ...small]);
+  await expect(page.getByTestId('dataset-count')).toHaveText('2');
+  await expect(page.getByTestId('data-problems')).toContainText('huge.png is 10000×10000 pixels');
+  await page.getByTestId('upload-files').setInputFiles(huge);
+  await expect(page.getByTestId('data-error')).toContainText('Resize it first');
+  await expect(page.getByTestId('image-grid')).toHaveAttribute('data-count', '2');
 });

@@ -50,3 +50,17 @@ test('the GroupNorm WGSL kernel agrees with its CPU reference in the browser', a
   await expect(page.getByTestId('kernel-check')).toContainText('agree', { timeout: 90_000 });
   await expect(page.getByTestId('status-last-job')).toContainText('Kernel self-test');
 });
+
+test('the first page load stays light: tfjs loads only in the worker', async ({ page }) => {
+  const scripts: { url: string; bytes: number }[] = [];
+  page.on('response', async (r) => {
+    if (r.request().resourceType() === 'script' && r.request().frame() === page.mainFrame()) {
+      scripts.push({ url: r.url(), bytes: (await r.body()).length });
+    }
+  });
+  await openApp(page);
+  const pageScripts = scripts.filter((s) => !s.url.includes('compute.worker'));
+  const total = pageScripts.reduce((sum, s) => sum + s.bytes, 0);
+  expect(pageScripts.length).toBeGreaterThan(0);
+  expect(total).toBeLessThan(400 * 1024);
+});

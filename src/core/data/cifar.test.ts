@@ -2,16 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES, parseCifar10Batches } from './cifar';
 import { classCounts } from './dataset';
-import { makeCifarBatch, makeCifarRecord } from './test-fixtures';
-
-function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-function error(r: { ok: boolean; error?: string }): string {
-  if (r.ok) throw new Error('expected an error');
-  return r.error!;
-}
+import { error, makeCifarBatch, makeCifarRecord, ok } from './test-fixtures';
 
 describe('parseCifar10Batches', () => {
   it('converts planar RGB records to NHWC across several files', () => {

@@ -6,16 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { classCounts } from './dataset';
 import { gunzipCapped } from './gzip';
 import { idxToDataset, parseIdx } from './idx';
-import { makeIdx } from './test-fixtures';
-
-function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-function error(r: { ok: boolean; error?: string }): string {
-  if (r.ok) throw new Error('expected an error');
-  return r.error!;
-}
+import { error, makeIdx, ok } from './test-fixtures';
 
 describe('parseIdx', () => {
   it('reads every dtype big-endian', () => {

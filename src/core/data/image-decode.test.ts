@@ -1,27 +1,21 @@
 import fc from 'fast-check';
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { type DecodedImage, decodeImage } from './image-decode';
+import { decodeImage } from './image-decode';
 import { readImageHeader } from './image-header';
 import {
+  error,
   GRAY_JPEG_4X3,
   GRAY_JPEG_4X3_PIXELS,
   insertPngChunk,
   makeJpeg,
   makePng,
   makePngHeaderOnly,
+  ok,
   PROGRESSIVE_JPEG_5X4,
   patternPixels,
 } from './test-fixtures';
 
-function ok(r: { ok: true; value: DecodedImage } | { ok: false; error: string }): DecodedImage {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-function error(r: { ok: boolean; error?: string }): string {
-  if (r.ok) throw new Error('expected an error');
-  return r.error!;
-}
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { switchBackend } from '../../../test/backends';
+import { switchBackend } from '../../../scripts/lib/test-backends';
 import type { ImageDataset } from './dataset';
 import { range } from './splits';
 import { computeDatasetStats } from './stats';

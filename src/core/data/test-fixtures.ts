@@ -4,6 +4,7 @@
  */
 import { encode as encodePng } from 'fast-png';
 import { encode as encodeJpeg } from 'jpeg-js';
+import type { Result } from '../result';
 
 const IDX_SIZES: Record<number, number> = { 8: 1, 9: 1, 11: 2, 12: 4, 13: 4, 14: 8 };
 
@@ -117,4 +118,16 @@ export function makeCifarBatch(labels: number[]): Uint8Array {
   const out = new Uint8Array(labels.length * 3073);
   for (let i = 0; i < labels.length; i++) out.set(makeCifarRecord(labels[i], i), i * 3073);
   return out;
+}
+
+/** The value of a successful Result, failing the test with the parser's message otherwise. */
+export function ok<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** The message of a failed Result, failing the test when it succeeded. */
+export function error(r: Result<unknown>): string {
+  if (r.ok) throw new Error('expected an error');
+  return r.error;
 }

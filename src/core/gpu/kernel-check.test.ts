@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { switchBackend } from '../../../test/backends';
+import { switchBackend } from '../../../scripts/lib/test-backends';
 import { checkCustomKernels } from './kernel-check';
 
 describe('in-app kernel self-test', () => {

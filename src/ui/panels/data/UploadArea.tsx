@@ -37,6 +37,13 @@ export function UploadArea({
   const [over, setOver] = useState(false);
   const folderInput = useRef<HTMLInputElement>(null);
 
+  const onInputChange = (e: React.ChangeEvent<HTMLInputElement>) => {
+    const files = fromFileList(e.target.files);
+    // Clear the input so choosing the same files again still fires a change.
+    e.target.value = '';
+    if (files.length) onFiles(files);
+  };
+
   const onDrop = async (e: React.DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -71,11 +78,7 @@ export function UploadArea({
             accept={ACCEPT}
             disabled={disabled}
             data-testid="upload-files"
-            onChange={(e) => {
-              const files = fromFileList(e.target.files);
-              e.target.value = '';
-              if (files.length) onFiles(files);
-            }}
+            onChange={onInputChange}
           />
         </label>{' '}
         <label className="button">
@@ -88,11 +91,7 @@ export function UploadArea({
             type="file"
             disabled={disabled}
             data-testid="upload-folder"
-            onChange={(e) => {
-              const files = fromFileList(e.target.files);
-              e.target.value = '';
-              if (files.length) onFiles(files);
-            }}
+            onChange={onInputChange}
           />
         </label>
       </div>
