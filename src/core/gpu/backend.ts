@@ -50,6 +50,8 @@ export interface InitBackendOptions {
   wasmThreads?: number;
 }
 
+const ADAPTER_TIMEOUT_MS = 10_000;
+
 /** Why a backend cannot even be attempted here, or null when it can. */
 async function precheck(name: BackendName): Promise<string | null> {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
@@ -57,7 +59,15 @@ async function precheck(name: BackendName): Promise<string | null> {
     if (!nav?.gpu) {
       return 'WebGPU is not available here (navigator.gpu is missing: the browser lacks WebGPU, it is disabled, or the page is not a secure context).';
     }
-    const adapter = await nav.gpu.requestAdapter().catch(() => null);
+    // Some drivers never answer requestAdapter; a stalled start-up is worse than a fallback.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ADAPTER_TIMEOUT_MS);
+    });
+    const adapter = await Promise.race([nav.gpu.requestAdapter().catch(() => null), timeout]);
+    clearTimeout(timer);
+    if (adapter === 'timeout')
+      return `WebGPU did not grant an adapter within ${ADAPTER_TIMEOUT_MS / 1000} s.`;
     if (!adapter)
       return 'WebGPU is present but no GPU adapter was granted (GPU blocked, disabled or unsupported).';
   }
