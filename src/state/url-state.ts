@@ -45,6 +45,17 @@ const text = (maxLength: number): Field<string | null> => ({
   fallback: null,
 });
 
+const decimal = (min: number, max: number, fallback: number): Field<number> => ({
+  parse: (raw) => {
+    const n = Number(raw);
+    return raw !== '' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  },
+  format: String,
+  fallback,
+});
+
+export const SAMPLERS = ['ddim', 'ddpm'] as const;
+
 /** The shareable settings; each later panel adds its own keys here. */
 export const URL_SCHEMA = {
   ds: text(80),
@@ -52,6 +63,13 @@ export const URL_SCHEMA = {
   class: optionalInt(0, 9999),
   page: int(0, 1_000_000, 0),
   per: oneOf(['50', '100', '200'] as const, '100'),
+  // Sampling panel
+  model: text(80),
+  sampler: oneOf(SAMPLERS, 'ddim'),
+  steps: int(1, 1000, 50),
+  eta: decimal(0, 1, 0),
+  seed: int(0, 2 ** 31 - 1, 0),
+  batch: int(1, 64, 16),
 } satisfies Record<string, Field<unknown>>;
 
 export type UrlParams = { [K in keyof typeof URL_SCHEMA]: (typeof URL_SCHEMA)[K]['fallback'] };

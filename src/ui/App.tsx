@@ -5,6 +5,7 @@ import { BackendNotice } from './components/BackendNotice';
 import { StatusBar } from './components/StatusBar';
 import { DataPanel } from './panels/DataPanel';
 import { PlannedPanel } from './panels/PlannedPanel';
+import { SamplingPanel } from './panels/SamplingPanel';
 
 const TITLES: Record<PanelId, string> = {
   data: 'Data',
@@ -48,7 +49,13 @@ export function App() {
       </header>
       <BackendNotice />
       <main className="panel" role="tabpanel" aria-label={TITLES[panel]}>
-        {panel === 'data' ? <DataPanel /> : <PlannedPanel panel={panel} title={TITLES[panel]} />}
+        {panel === 'data' ? (
+          <DataPanel />
+        ) : panel === 'sampling' ? (
+          <SamplingPanel />
+        ) : (
+          <PlannedPanel panel={panel} title={TITLES[panel]} />
+        )}
       </main>
       <StatusBar />
     </div>

@@ -19,8 +19,8 @@ export function formatMs(ms: number): string {
 }
 
 /** Triggers a browser download of in-memory data. */
-export function download(name: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
+export function download(name: string, data: BlobPart | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

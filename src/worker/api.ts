@@ -64,6 +64,54 @@ export interface PageResult extends ImagePage {
   channels: number;
 }
 
+export interface ModelSummary {
+  id: string;
+  name: string;
+  arch: 'unet' | 'dit';
+  /** [channels, height, width]. */
+  imageShape: [number, number, number];
+  paramCount: number;
+  /** The architecture as the checkpoint gave it (snake_case, as the official configs write it). */
+  config: Record<string, unknown>;
+  /** Which tensor-name prefix the weights came from, e.g. `ema_model.nn_model.`, or null for bare names. */
+  prefix: string | null;
+  persisted: boolean;
+}
+
+export interface SampleRequest {
+  modelId: string;
+  sampler: 'ddim' | 'ddpm';
+  steps: number;
+  /** DDIM only: 0 is deterministic, 1 is DDPM-like. */
+  eta: number;
+  seed: number;
+  batch: number;
+}
+
+/** One denoising step as pixels: x_t and the predicted x0, uint8 NHWC [batch, h, w, c]. */
+export interface SampleFrame {
+  step: number;
+  total: number;
+  /** The timestep of x_t (1000 ... 0). */
+  t: number;
+  xt: Uint8Array;
+  x0: Uint8Array;
+}
+
+export interface SampleSummary {
+  steps: number;
+  /** Steps kept for the scrubber and export (all of them unless the run exceeds the memory budget). */
+  storedSteps: number;
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** Mean wall time of one step (network + update + readback), excluding the first (shader compilation). */
+  msPerStep: number;
+  /** The first step's time, which includes compiling the shaders. */
+  firstStepMs: number;
+}
+
 export interface ComputeApi {
   init(preferred: BackendName | null): Promise<BackendInfo>;
   memory(): Promise<MemoryStats>;
@@ -87,4 +135,20 @@ export interface ComputeApi {
   /** Runs each custom WGSL kernel against its CPU reference on fresh random inputs, on the active backend. */
   checkKernels(jobId: string, onProgress: ProgressCallback): Promise<JobResult<KernelCheck[]>>;
   cancel(jobId: string): Promise<void>;
+
+  listModels(): Promise<ModelSummary[]>;
+  /** A safetensors checkpoint keyed by official names, with its config in __metadata__ or a JSON beside it. */
+  importCheckpoint(jobId: string, files: UploadedFile[], onProgress: ProgressCallback): Promise<JobResult<ModelSummary>>;
+  deleteModel(id: string): Promise<void>;
+  /** Samples a batch, streaming every step's x_t and x0 to `onFrame`; the trajectory stays in the worker. */
+  sample(
+    jobId: string,
+    request: SampleRequest,
+    onFrame: (frame: SampleFrame) => void,
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<SampleSummary>>;
+  /** The index-th stored step of the last sampling run (0 .. storedSteps - 1), for the scrubber. */
+  trajectoryFrame(index: number): Promise<SampleFrame>;
+  /** The last run's trajectory (x_t and x0 per step, in [-1, 1]) as safetensors. */
+  exportTrajectory(): Promise<Uint8Array>;
 }

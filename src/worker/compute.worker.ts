@@ -13,10 +13,13 @@ import { computeDatasetStats } from '../core/data/stats';
 import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
 import { checkCustomKernels } from '../core/gpu/kernel-check';
 import { throwIfCancelled } from '../core/job';
-import type { ComputeApi, DatasetSummary, ProgressCallback } from './api';
-import { deleteStored, indexedDbAvailable, listStored, loadStored, saveDataset } from './dataset-store';
+import type { ComputeApi, DatasetSummary, ProgressCallback, UploadedFile } from './api';
+import { indexedDbAvailable } from './blob-store';
+import { deleteStored, listStored, loadStored, saveDataset } from './dataset-store';
 import * as datasets from './datasets';
 import { fetchBytes } from './fetch-bytes';
+import * as models from './models';
+import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { cancelJob, runJob } from './jobs';
 
 let backendInfo: Promise<BackendInfo> | null = null;
@@ -47,6 +50,21 @@ function storedSummary(meta: Awaited<ReturnType<typeof listStored>>[number]): Da
     persisted: true,
     inMemory: false,
   };
+}
+
+async function readUploads(
+  files: UploadedFile[],
+  signal: AbortSignal,
+  onProgress: ProgressCallback,
+): Promise<{ path: string; bytes: Uint8Array }[]> {
+  if (files.length === 0) throw new Error('No files were chosen.');
+  const read: { path: string; bytes: Uint8Array }[] = [];
+  for (const [i, f] of files.entries()) {
+    throwIfCancelled(signal);
+    read.push({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) });
+    onProgress({ done: i + 1, total: files.length, label: 'Reading files' });
+  }
+  return read;
 }
 
 const api: ComputeApi = {
@@ -102,13 +120,7 @@ const api: ComputeApi = {
 
   loadUpload(jobId, files, onProgress) {
     return runJob(jobId, async (signal) => {
-      if (files.length === 0) throw new Error('No files were chosen.');
-      const read: { path: string; bytes: Uint8Array }[] = [];
-      for (const [i, f] of files.entries()) {
-        throwIfCancelled(signal);
-        read.push({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) });
-        onProgress({ done: i + 1, total: files.length, label: 'Reading files' });
-      }
+      const read = await readUploads(files, signal, onProgress);
       onProgress({ done: 0, total: 1, label: 'Decoding' });
       const loadedSet = loadUploadedFiles(read);
       if (!loadedSet.dataset) {
@@ -193,6 +205,40 @@ const api: ComputeApi = {
 
   async cancel(jobId) {
     cancelJob(jobId);
+  },
+
+  listModels: () => models.listModels(),
+
+  importCheckpoint(jobId, files, onProgress) {
+    return runJob(jobId, async (signal) => {
+      const read = await readUploads(files, signal, onProgress);
+      onProgress({ done: 0, total: 1, label: 'Checking the weights' });
+      return models.importCheckpoint(read);
+    });
+  },
+
+  deleteModel: (id) => models.deleteModel(id),
+
+  sample(jobId, request, onFrame, onProgress) {
+    return runJob(jobId, async (signal) => {
+      const model = await models.getModel(request.modelId);
+      return runSampling(
+        model,
+        request,
+        { signal, onProgress: (done, total) => onProgress({ done, total, label: `Step ${done}/${total}` }) },
+        (frame) => onFrame(Comlink.transfer(frame, [frame.xt.buffer, frame.x0.buffer])),
+      );
+    });
+  },
+
+  async trajectoryFrame(index) {
+    const frame = trajectoryFrame(index);
+    return Comlink.transfer(frame, [frame.xt.buffer, frame.x0.buffer]);
+  },
+
+  async exportTrajectory() {
+    const bytes = exportTrajectory();
+    return Comlink.transfer(bytes, [bytes.buffer]);
   },
 };
 

@@ -1,9 +1,6 @@
-/**
- * Uploaded data sets kept in IndexedDB (through idb), so they survive a reload. Metadata and pixels sit
- * in separate stores: listing the sets never reads megabytes of pixels.
- */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+/** Uploaded data sets kept in IndexedDB, so they survive a reload. */
 import type { ImageDataset } from '../core/data/dataset';
+import { createBlobStore } from './blob-store';
 
 export interface StoredMeta {
   id: string;
@@ -17,65 +14,22 @@ export interface StoredMeta {
   createdAt: number;
 }
 
-interface Schema extends DBSchema {
-  meta: { key: string; value: StoredMeta };
-  blobs: { key: string; value: { id: string; pixels: Uint8Array; labels: Int32Array } };
-}
-
-let dbPromise: Promise<IDBPDatabase<Schema>> | null = null;
-
-function db(): Promise<IDBPDatabase<Schema>> {
-  dbPromise ??= openDB<Schema>('ddae-playground-datasets', 1, {
-    upgrade(database) {
-      database.createObjectStore('meta', { keyPath: 'id' });
-      database.createObjectStore('blobs', { keyPath: 'id' });
-    },
-  });
-  return dbPromise;
-}
-
-export function indexedDbAvailable(): boolean {
-  return typeof indexedDB !== 'undefined';
-}
+const store = createBlobStore<StoredMeta, { pixels: Uint8Array; labels: Int32Array }>('ddae-playground-datasets-v2');
 
 export async function saveDataset(id: string, d: ImageDataset, problems: string[]): Promise<void> {
-  const database = await db();
-  const tx = database.transaction(['meta', 'blobs'], 'readwrite');
-  await Promise.all([
-    tx.objectStore('blobs').put({ id, pixels: d.pixels, labels: d.labels }),
-    tx.objectStore('meta').put({
-      id,
-      name: d.name,
-      height: d.height,
-      width: d.width,
-      channels: d.channels,
-      count: d.labels.length,
-      classNames: d.classNames,
-      problems,
-      createdAt: Date.now(),
-    }),
-    tx.done,
-  ]);
+  const { name, height, width, channels, classNames } = d;
+  const meta = { id, name, height, width, channels, classNames, problems, count: d.labels.length, createdAt: Date.now() };
+  await store.save(meta, { pixels: d.pixels, labels: d.labels });
 }
 
-export async function listStored(): Promise<StoredMeta[]> {
-  const all = await (await db()).getAll('meta');
-  return all.sort((a, b) => a.createdAt - b.createdAt);
-}
+export const listStored = (): Promise<StoredMeta[]> => store.list();
 
 export async function loadStored(id: string): Promise<{ dataset: ImageDataset; meta: StoredMeta } | null> {
-  const database = await db();
-  const [meta, blob] = await Promise.all([database.get('meta', id), database.get('blobs', id)]);
-  if (!meta || !blob) return null;
+  const found = await store.load(id);
+  if (!found) return null;
+  const { meta, payload } = found;
   const { name, height, width, channels, classNames } = meta;
-  return {
-    meta,
-    dataset: { name, height, width, channels, classNames, pixels: blob.pixels, labels: blob.labels },
-  };
+  return { meta, dataset: { name, height, width, channels, classNames, ...payload } };
 }
 
-export async function deleteStored(id: string): Promise<void> {
-  const database = await db();
-  const tx = database.transaction(['meta', 'blobs'], 'readwrite');
-  await Promise.all([tx.objectStore('meta').delete(id), tx.objectStore('blobs').delete(id), tx.done]);
-}
+export const deleteStored = (id: string): Promise<void> => store.remove(id);

@@ -1,10 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useDataStore } from '../../state/data-store';
 import { useUrlStore } from '../../state/url-store';
+import { ImageGrid } from '../components/ImageGrid';
 import { JobProgress } from '../components/JobProgress';
 import { download } from '../format';
 import { ClassCountsChart } from './data/ClassCountsChart';
-import { ImageGrid } from './data/ImageGrid';
 import { StatsView } from './data/StatsView';
 import { UploadArea } from './data/UploadArea';
 
@@ -38,6 +38,10 @@ export function DataPanel() {
   // Statistics are shown only for the set and split they describe.
   const shownStats =
     stats && stats.datasetId === current?.id && stats.split === splitName ? stats.value : null;
+  const captions = useMemo(
+    () => Array.from(page?.labels ?? [], (l) => (l >= 0 ? (current?.classNames[l] ?? String(l)) : '?')),
+    [page, current],
+  );
   const perPage = Number(params.per);
   const total = page?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / perPage));
@@ -210,7 +214,16 @@ export function DataPanel() {
             </div>
 
             {page && page.labels.length > 0 && (
-              <ImageGrid page={page} classNames={current.classNames} columns={COLUMNS} canvasRef={grid} />
+              <ImageGrid
+                pixels={page.pixels}
+                height={page.height}
+                width={page.width}
+                channels={page.channels}
+                columns={COLUMNS}
+                captions={captions}
+                canvasRef={grid}
+                label={`${page.labels.length} images with labels ${captions.slice(0, 20).join(', ')}${page.labels.length > 20 ? '…' : ''}`}
+              />
             )}
             {page && page.labels.length === 0 && <p className="muted">No images in this selection.</p>}
 

@@ -1,9 +1,7 @@
 import type { PanelId } from '../../state/url-state';
 
 /** What each panel will do once its issue lands; until then it says so, with no controls that do nothing. */
-const PLANS: Record<Exclude<PanelId, 'data'>, string> = {
-  sampling:
-    'Will run DDPM and DDIM sampling with a DDAE UNet or DiT, showing x_t and the predicted x0 at every denoising step.',
+const PLANS: Record<Exclude<PanelId, 'data' | 'sampling'>, string> = {
   training:
     'Will train a small diffusion model on a chosen data set in this browser, with a live loss curve and samples.',
   probing:
@@ -12,7 +10,7 @@ const PLANS: Record<Exclude<PanelId, 'data'>, string> = {
     'Will rank a gallery for a query person with AlignedReID global and stripe features and show the stripe alignment.',
 };
 
-export function PlannedPanel({ panel, title }: { panel: Exclude<PanelId, 'data'>; title: string }) {
+export function PlannedPanel({ panel, title }: { panel: Exclude<PanelId, 'data' | 'sampling'>; title: string }) {
   return (
     <section className="planned">
       <h2>{title}</h2>

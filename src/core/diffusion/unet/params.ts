@@ -1,0 +1,65 @@
+/**
+ * Parameter allocation for a list of specs: tf.Variables in tfjs layouts, initialised like PyTorch's
+ * defaults so that a fresh network already produces non-trivial output, or zeros as a cheap placeholder for
+ * weights that a checkpoint will overwrite. The random stream is seeded and generated on the host, so every
+ * backend gets the same initial weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { sizeOf, tfShapeOf } from '../../io/torch-layout';
+import type { ParamSpec } from '../denoiser';
+
+export type ParamInit = 'random' | 'zeros';
+
+/** mulberry32: a small, fast, seedable 32-bit generator; uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fan-in of a conv [out, in, kh, kw] or linear [out, in] weight, in PyTorch's sense. */
+const fanIn = (s: ParamSpec): number => sizeOf(s.torchShape.slice(1));
+
+/**
+ * PyTorch's defaults: Conv2d / Linear weights kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), +),
+ * their biases U(-1/sqrt(fan_in), +); GroupNorm weight 1, bias 0.
+ */
+function initialValues(spec: ParamSpec, bySpecName: ReadonlyMap<string, ParamSpec>, rand: () => number) {
+  const n = sizeOf(spec.torchShape);
+  const values = new Float32Array(n);
+  const isBias = spec.name.endsWith('.bias');
+  const owner = isBias ? bySpecName.get(`${spec.name.slice(0, -'.bias'.length)}.weight`) : spec;
+  if (!owner || owner.layout === 'plain') {
+    // A normalisation layer (its weight is 1-D): identity affine.
+    if (!isBias) values.fill(1);
+    return values;
+  }
+  const bound = 1 / Math.sqrt(fanIn(owner));
+  for (let i = 0; i < n; i++) values[i] = (2 * rand() - 1) * bound;
+  return values;
+}
+
+/** One tf.Variable per spec, keyed by its official name, in spec order. */
+export function createParams(
+  specs: readonly ParamSpec[],
+  init: ParamInit = 'random',
+  seed = 0,
+): Map<string, tf.Variable> {
+  const bySpecName = new Map(specs.map((s) => [s.name, s]));
+  const rand = mulberry32(seed);
+  const params = new Map<string, tf.Variable>();
+  for (const spec of specs) {
+    const shape = tfShapeOf(spec.torchShape, spec.layout);
+    const values = init === 'zeros' ? new Float32Array(sizeOf(shape)) : initialValues(spec, bySpecName, rand);
+    const initial = tf.tensor(values, shape, 'float32');
+    // No variable name: tfjs names must be unique engine-wide, and two models may share official names.
+    params.set(spec.name, tf.variable(initial, true));
+    initial.dispose();
+  }
+  return params;
+}

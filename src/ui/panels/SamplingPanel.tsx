@@ -1,0 +1,210 @@
+import { useEffect, useRef } from 'react';
+import { useAppStore } from '../../state/app-store';
+import { useSamplingStore } from '../../state/sampling-store';
+import { SAMPLERS } from '../../state/url-state';
+import { useUrlStore } from '../../state/url-store';
+import { compute } from '../compute-client';
+import { ImageGrid } from '../components/ImageGrid';
+import { JobProgress } from '../components/JobProgress';
+import { download, formatMs } from '../format';
+import { ModelPicker } from './sampling/ModelPicker';
+
+/** Run DDPM/DDIM from a model, watch x_t and the predicted x0 at every step, scrub the trajectory after. */
+export function SamplingPanel() {
+  const params = useUrlStore((s) => s.params);
+  const setParams = useUrlStore((s) => s.setParams);
+  const { models, sampleJob, frame, run, error, scrubIndex } = useSamplingStore();
+  const { refreshModels, sample, scrub, dismiss } = useSamplingStore.getState();
+  const progress = useAppStore((s) => (sampleJob ? s.running[sampleJob.id]?.progress : null));
+  const finalGrid = useRef<HTMLCanvasElement | null>(null);
+  const model = models.find((m) => m.id === params.model) ?? null;
+
+  useEffect(() => {
+    void refreshModels();
+  }, [refreshModels]);
+
+  const start = () => {
+    if (!model) return;
+    const { sampler, steps, eta, seed, batch } = params;
+    void sample({ modelId: model.id, sampler, steps, eta: sampler === 'ddim' ? eta : 1, seed, batch });
+  };
+
+  const [channels, height, width] = model?.imageShape ?? [1, 28, 28];
+  const shape = run ? run.summary : { channels, height, width, batch: params.batch };
+  const columns = Math.ceil(Math.sqrt(frame ? frame.xt.length / (shape.height * shape.width * shape.channels) : 1));
+
+  return (
+    <div className="data-panel">
+      <aside className="sidebar">
+        <ModelPicker />
+        <h3>Sampler</h3>
+        <div className="form-grid">
+          <label htmlFor="sampler">sampler</label>
+          <select
+            id="sampler"
+            value={params.sampler}
+            onChange={(e) => setParams({ sampler: e.target.value as (typeof SAMPLERS)[number] })}
+            data-testid="sampler-select"
+          >
+            {SAMPLERS.map((s) => (
+              <option key={s} value={s}>
+                {s.toUpperCase()}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="steps">steps</label>
+          <input
+            id="steps"
+            type="number"
+            min={1}
+            max={1000}
+            value={params.steps}
+            onChange={(e) => setParams({ steps: Math.max(1, Math.min(1000, Math.round(Number(e.target.value) || 1))) })}
+            data-testid="steps-input"
+          />
+          {params.sampler === 'ddim' && (
+            <>
+              <label htmlFor="eta">η</label>
+              <input
+                id="eta"
+                type="number"
+                min={0}
+                max={1}
+                step={0.1}
+                value={params.eta}
+                onChange={(e) => setParams({ eta: Math.max(0, Math.min(1, Number(e.target.value) || 0)) })}
+              />
+            </>
+          )}
+          <label htmlFor="seed">seed</label>
+          <span>
+            <input
+              id="seed"
+              type="number"
+              min={0}
+              value={params.seed}
+              onChange={(e) => setParams({ seed: Math.max(0, Math.round(Number(e.target.value) || 0)) })}
+              data-testid="seed-input"
+            />{' '}
+            <button
+              type="button"
+              className="small"
+              title="A random seed"
+              onClick={() => setParams({ seed: Math.floor(Math.random() * 2 ** 31) })}
+            >
+              ⟳
+            </button>
+          </span>
+          <label htmlFor="batch">batch</label>
+          <input
+            id="batch"
+            type="number"
+            min={1}
+            max={64}
+            value={params.batch}
+            onChange={(e) => setParams({ batch: Math.max(1, Math.min(64, Math.round(Number(e.target.value) || 1))) })}
+            data-testid="batch-input"
+          />
+        </div>
+        {sampleJob ? (
+          <JobProgress job={sampleJob} />
+        ) : (
+          <button type="button" className="primary" disabled={!model} onClick={start} data-testid="sample-button">
+            Sample
+          </button>
+        )}
+        {error && (
+          <div className="notice error" role="alert" data-testid="sampling-error">
+            {error}{' '}
+            <button type="button" className="link" onClick={dismiss}>
+              dismiss
+            </button>
+          </div>
+        )}
+      </aside>
+
+      <section className="data-main">
+        {!frame ? (
+          <p className="muted">
+            {model
+              ? 'Press Sample: every denoising step streams in, x_t on the left and the predicted x0 on the right.'
+              : 'Import or choose a model to sample from.'}
+          </p>
+        ) : (
+          <>
+            <p data-testid="frame-info">
+              step <b>{frame.step + 1}</b> of {frame.total} · t = <b>{frame.t}</b>
+              {progress && sampleJob && ` · ${progress.label}`}
+              {run &&
+                ` · ${formatMs(run.summary.msPerStep)} per step (first step, with shader compilation: ${formatMs(run.summary.firstStepMs)})`}
+            </p>
+            <div className="frame-pair">
+              <figure>
+                <figcaption>x_t</figcaption>
+                <ImageGrid
+                  pixels={frame.xt}
+                  height={shape.height}
+                  width={shape.width}
+                  channels={shape.channels}
+                  columns={columns}
+                  testId="xt-grid"
+                />
+              </figure>
+              <figure>
+                <figcaption>predicted x₀</figcaption>
+                <ImageGrid
+                  pixels={frame.x0}
+                  height={shape.height}
+                  width={shape.width}
+                  channels={shape.channels}
+                  columns={columns}
+                  testId="x0-grid"
+                  canvasRef={finalGrid}
+                />
+              </figure>
+            </div>
+            {run && (
+              <div className="toolbar">
+                <label className="scrubber">
+                  step{' '}
+                  <input
+                    type="range"
+                    min={0}
+                    max={run.summary.storedSteps - 1}
+                    value={scrubIndex}
+                    onChange={(e) => void scrub(Number(e.target.value))}
+                    data-testid="scrubber"
+                  />
+                </label>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() =>
+                    finalGrid.current?.toBlob(
+                      (b) => b && download(`samples-seed${run.request.seed}-step${frame.step + 1}.png`, b, 'image/png'),
+                    )
+                  }
+                >
+                  Export PNG
+                </button>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={async () =>
+                    download(
+                      `trajectory-seed${run.request.seed}.safetensors`,
+                      await compute().exportTrajectory(),
+                      'application/octet-stream',
+                    )
+                  }
+                >
+                  Export trajectory (safetensors)
+                </button>
+              </div>
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
