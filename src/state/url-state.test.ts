@@ -27,7 +27,14 @@ describe('URL hash state', () => {
 
   it('reads sampling settings within their bounds', () => {
     const s = parseHash('#/sampling?sampler=ddpm&steps=1000&eta=0.5&seed=7&batch=64&model=abc');
-    expect(s.params).toMatchObject({ sampler: 'ddpm', steps: 1000, eta: 0.5, seed: 7, batch: 64, model: 'abc' });
+    expect(s.params).toMatchObject({
+      sampler: 'ddpm',
+      steps: 1000,
+      eta: 0.5,
+      seed: 7,
+      batch: 64,
+      model: 'abc',
+    });
     const bad = parseHash('#/sampling?sampler=euler&steps=0&eta=2&seed=-1&batch=65');
     expect(bad.params).toMatchObject({ sampler: 'ddim', steps: 50, eta: 0, seed: 0, batch: 16 });
   });

@@ -138,7 +138,11 @@ export interface ComputeApi {
 
   listModels(): Promise<ModelSummary[]>;
   /** A safetensors checkpoint keyed by official names, with its config in __metadata__ or a JSON beside it. */
-  importCheckpoint(jobId: string, files: UploadedFile[], onProgress: ProgressCallback): Promise<JobResult<ModelSummary>>;
+  importCheckpoint(
+    jobId: string,
+    files: UploadedFile[],
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<ModelSummary>>;
   deleteModel(id: string): Promise<void>;
   /** Samples a batch, streaming every step's x_t and x0 to `onFrame`; the trajectory stays in the worker. */
   sample(

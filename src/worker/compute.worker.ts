@@ -18,9 +18,9 @@ import { indexedDbAvailable } from './blob-store';
 import { deleteStored, listStored, loadStored, saveDataset } from './dataset-store';
 import * as datasets from './datasets';
 import { fetchBytes } from './fetch-bytes';
+import { cancelJob, runJob } from './jobs';
 import * as models from './models';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
-import { cancelJob, runJob } from './jobs';
 
 let backendInfo: Promise<BackendInfo> | null = null;
 

@@ -14,11 +14,23 @@ export interface StoredMeta {
   createdAt: number;
 }
 
-const store = createBlobStore<StoredMeta, { pixels: Uint8Array; labels: Int32Array }>('ddae-playground-datasets-v2');
+const store = createBlobStore<StoredMeta, { pixels: Uint8Array; labels: Int32Array }>(
+  'ddae-playground-datasets-v2',
+);
 
 export async function saveDataset(id: string, d: ImageDataset, problems: string[]): Promise<void> {
   const { name, height, width, channels, classNames } = d;
-  const meta = { id, name, height, width, channels, classNames, problems, count: d.labels.length, createdAt: Date.now() };
+  const meta = {
+    id,
+    name,
+    height,
+    width,
+    channels,
+    classNames,
+    problems,
+    count: d.labels.length,
+    createdAt: Date.now(),
+  };
   await store.save(meta, { pixels: d.pixels, labels: d.labels });
 }
 

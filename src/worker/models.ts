@@ -33,7 +33,9 @@ function buildModel(id: string, name: string, payload: Payload): { model: Denois
   const config = readCheckpointConfig(parsed.value, payload.sidecar ?? undefined);
   if (!config.ok) throw new Error(config.error);
   if (config.value.arch !== 'unet') {
-    throw new Error(`${name} holds a ${config.value.arch.toUpperCase()}; this version imports DDAE UNet checkpoints only.`);
+    throw new Error(
+      `${name} holds a ${config.value.arch.toUpperCase()}; this version imports DDAE UNet checkpoints only.`,
+    );
   }
   const model = createUNet(config.value.config, 'zeros');
   const loaded = loadStateDict(model, parsed.value.tensors);
@@ -66,7 +68,9 @@ export async function importCheckpoint(files: { path: string; bytes: Uint8Array 
     );
   }
   if (weights.length !== 1) {
-    throw new Error(`Choose exactly one .safetensors checkpoint (got ${weights.length}), plus an optional config .json.`);
+    throw new Error(
+      `Choose exactly one .safetensors checkpoint (got ${weights.length}), plus an optional config .json.`,
+    );
   }
   if (sidecars.length > 1) throw new Error('Choose at most one config .json beside the checkpoint.');
   const payload: Payload = {
@@ -77,7 +81,15 @@ export async function importCheckpoint(files: { path: string; bytes: Uint8Array 
   const built = buildModel(id, stem(weights[0].path), payload);
   if (indexedDbAvailable()) {
     built.summary.persisted = await store
-      .save({ id, name: built.summary.name, createdAt: Date.now(), summary: { ...built.summary, persisted: true } }, payload)
+      .save(
+        {
+          id,
+          name: built.summary.name,
+          createdAt: Date.now(),
+          summary: { ...built.summary, persisted: true },
+        },
+        payload,
+      )
       .then(
         () => true,
         () => false,

@@ -58,7 +58,8 @@ export async function runSampling(
 
   const final = await sample({
     model,
-    sampler: sampler === 'ddim' ? { kind: 'ddim', steps: requested, eta } : { kind: 'ddpm', steps: requested },
+    sampler:
+      sampler === 'ddim' ? { kind: 'ddim', steps: requested, eta } : { kind: 'ddpm', steps: requested },
     batch,
     seed,
     control,

@@ -72,7 +72,21 @@ export function ImageGrid({
         ctx.fillText(text, x + cell.w / 2, y + cell.h + 11, cell.w);
       }
     }
-  }, [pixels, height, width, channels, stride, count, cols, cell, captions, captionHeight, gridWidth, gridHeight, ref]);
+  }, [
+    pixels,
+    height,
+    width,
+    channels,
+    stride,
+    count,
+    cols,
+    cell,
+    captions,
+    captionHeight,
+    gridWidth,
+    gridHeight,
+    ref,
+  ]);
 
   return (
     <canvas

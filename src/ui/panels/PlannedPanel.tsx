@@ -10,7 +10,13 @@ const PLANS: Record<Exclude<PanelId, 'data' | 'sampling'>, string> = {
     'Will rank a gallery for a query person with AlignedReID global and stripe features and show the stripe alignment.',
 };
 
-export function PlannedPanel({ panel, title }: { panel: Exclude<PanelId, 'data' | 'sampling'>; title: string }) {
+export function PlannedPanel({
+  panel,
+  title,
+}: {
+  panel: Exclude<PanelId, 'data' | 'sampling'>;
+  title: string;
+}) {
   return (
     <section className="planned">
       <h2>{title}</h2>

@@ -3,9 +3,9 @@ import { useAppStore } from '../../state/app-store';
 import { useSamplingStore } from '../../state/sampling-store';
 import { SAMPLERS } from '../../state/url-state';
 import { useUrlStore } from '../../state/url-store';
-import { compute } from '../compute-client';
 import { ImageGrid } from '../components/ImageGrid';
 import { JobProgress } from '../components/JobProgress';
+import { compute } from '../compute-client';
 import { download, formatMs } from '../format';
 import { ModelPicker } from './sampling/ModelPicker';
 
@@ -31,7 +31,9 @@ export function SamplingPanel() {
 
   const [channels, height, width] = model?.imageShape ?? [1, 28, 28];
   const shape = run ? run.summary : { channels, height, width, batch: params.batch };
-  const columns = Math.ceil(Math.sqrt(frame ? frame.xt.length / (shape.height * shape.width * shape.channels) : 1));
+  const columns = Math.ceil(
+    Math.sqrt(frame ? frame.xt.length / (shape.height * shape.width * shape.channels) : 1),
+  );
 
   return (
     <div className="data-panel">
@@ -59,7 +61,9 @@ export function SamplingPanel() {
             min={1}
             max={1000}
             value={params.steps}
-            onChange={(e) => setParams({ steps: Math.max(1, Math.min(1000, Math.round(Number(e.target.value) || 1))) })}
+            onChange={(e) =>
+              setParams({ steps: Math.max(1, Math.min(1000, Math.round(Number(e.target.value) || 1))) })
+            }
             data-testid="steps-input"
           />
           {params.sampler === 'ddim' && (
@@ -102,14 +106,22 @@ export function SamplingPanel() {
             min={1}
             max={64}
             value={params.batch}
-            onChange={(e) => setParams({ batch: Math.max(1, Math.min(64, Math.round(Number(e.target.value) || 1))) })}
+            onChange={(e) =>
+              setParams({ batch: Math.max(1, Math.min(64, Math.round(Number(e.target.value) || 1))) })
+            }
             data-testid="batch-input"
           />
         </div>
         {sampleJob ? (
           <JobProgress job={sampleJob} />
         ) : (
-          <button type="button" className="primary" disabled={!model} onClick={start} data-testid="sample-button">
+          <button
+            type="button"
+            className="primary"
+            disabled={!model}
+            onClick={start}
+            data-testid="sample-button"
+          >
             Sample
           </button>
         )}
@@ -181,7 +193,9 @@ export function SamplingPanel() {
                   className="small"
                   onClick={() =>
                     finalGrid.current?.toBlob(
-                      (b) => b && download(`samples-seed${run.request.seed}-step${frame.step + 1}.png`, b, 'image/png'),
+                      (b) =>
+                        b &&
+                        download(`samples-seed${run.request.seed}-step${frame.step + 1}.png`, b, 'image/png'),
                     )
                   }
                 >

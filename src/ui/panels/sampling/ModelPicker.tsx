@@ -21,9 +21,9 @@ export function ModelPicker() {
       <h3>Model</h3>
       {models.length === 0 ? (
         <p className="muted">
-          No model yet. Import a checkpoint trained with the official DDAE code: a <code>.safetensors</code> file keyed
-          by the official parameter names (<code>ema_model.nn_model.*</code> and the like), with its config in the
-          metadata or in a <code>.json</code> beside it.
+          No model yet. Import a checkpoint trained with the official DDAE code: a <code>.safetensors</code>{' '}
+          file keyed by the official parameter names (<code>ema_model.nn_model.*</code> and the like), with
+          its config in the metadata or in a <code>.json</code> beside it.
         </p>
       ) : (
         <ul className="dataset-list" data-testid="model-list">
@@ -37,7 +37,12 @@ export function ModelPicker() {
                 {m.arch.toUpperCase()} · {m.imageShape.join('×')} · {(m.paramCount / 1e6).toFixed(2)}M params
                 {m.persisted ? ' · saved' : ''}
               </span>
-              <button type="button" className="link danger" title="Delete" onClick={() => void deleteModel(m.id)}>
+              <button
+                type="button"
+                className="link danger"
+                title="Delete"
+                onClick={() => void deleteModel(m.id)}
+              >
                 ✕
               </button>
             </li>
