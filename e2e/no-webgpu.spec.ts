@@ -13,7 +13,7 @@ test('without a WebGPU adapter a notice says why and which backend runs; the Dat
   page,
 }) => {
   await openApp(page, '/#/data');
-  const backend = await page.getByTestId('status-backend').innerText();
+  const backend = (await page.getByTestId('status-backend').textContent()) ?? '';
   expect(backend).toMatch(/webgl|wasm|cpu/);
   await expect(page.getByTestId('backend-notice')).toContainText('WebGPU is not in use');
   await expect(page.getByTestId('backend-notice')).toContainText(

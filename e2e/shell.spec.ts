@@ -15,8 +15,10 @@ test('panels are reachable by tab and by URL hash, and say what they will do', a
   await openApp(page, '/#/probing');
   await expect(page.getByRole('tab', { name: 'Probing' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('planned-note')).toContainText('linear probes');
+  await page.getByRole('tab', { name: 'Sampling' }).click();
+  await expect(page).toHaveURL(/#\/sampling$/);
+  await expect(page.getByTestId('import-checkpoint')).toBeAttached();
   for (const [tab, words] of [
-    ['Sampling', 'DDPM and DDIM'],
     ['Training', 'train a small diffusion model'],
     ['Retrieval', 'AlignedReID'],
   ] as const) {
