@@ -6,25 +6,14 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
 import type { Denoiser } from '../diffusion/denoiser';
-import { type UNetConfig, validateUNetConfig } from '../diffusion/unet/config';
+import { validateUNetConfig } from '../diffusion/unet/config';
 import { unetConfigToJson } from '../diffusion/unet/config-json';
-import { GOLDEN_PATH, readReference } from '../diffusion/unet/golden.fixtures';
+import { GOLDEN_PATH, readReference, SMALL_UNET } from '../diffusion/unet/golden.fixtures';
 import { hashWeights } from '../diffusion/unet/hash-weights.fixtures';
 import { createUNet } from '../diffusion/unet/unet';
 import { unwrap } from '../result';
 import { exportStateDict, loadStateDict, readCheckpointConfig, type StateDictTensor } from './checkpoint';
 import { parseSafetensors } from './safetensors';
-
-const SMALL: UNetConfig = {
-  imageShape: [1, 8, 8],
-  nChannels: 32,
-  chMults: [1, 2],
-  isAttn: [false, true],
-  attnChannelsPerHead: null,
-  nBlocks: 1,
-  useResForUpdown: false,
-  dropout: 0,
-};
 
 type Dict = Map<string, StateDictTensor>;
 
@@ -57,7 +46,7 @@ describe('loadStateDict', () => {
   let model: Denoiser;
   beforeAll(async () => {
     await switchBackend('wasm');
-    model = createUNet(SMALL, 'zeros');
+    model = createUNet(SMALL_UNET, 'zeros');
   });
 
   it('loads bare official names, converting conv OIHW -> HWIO and linear [out,in] -> [in,out]', () => {
@@ -168,7 +157,9 @@ describe('exportStateDict', () => {
   });
 
   it('round-trips: export -> parse -> config -> fresh model -> identical parameters and outputs', async () => {
-    const config = unwrap(validateUNetConfig({ ...SMALL, useResForUpdown: true, attnChannelsPerHead: 16 }));
+    const config = unwrap(
+      validateUNetConfig({ ...SMALL_UNET, useResForUpdown: true, attnChannelsPerHead: 16 }),
+    );
     const a = createUNet(config, 'random', 11);
     const bytes = await exportStateDict(a, { config: JSON.stringify(unetConfigToJson(config)) });
     const file = unwrap(parseSafetensors(bytes));

@@ -65,3 +65,19 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
   }
   return out;
 }
+
+/** NCHW data (PyTorch images and activations) of `shape` [N, C, H, W] reordered to NHWC (tfjs). */
+export function nchwToNhwc(data: Float32Array, shape: readonly number[]): Float32Array {
+  if (shape.length !== 4) throw new Error(`Expected an NCHW shape of 4 dimensions; got [${shape}].`);
+  const [n, c, h, w] = shape;
+  if (data.length !== n * c * h * w) throw new Error(`${data.length} values do not fill shape [${shape}].`);
+  const out = new Float32Array(data.length);
+  const hw = h * w;
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const src = (b * c + ch) * hw;
+      for (let p = 0; p < hw; p++) out[(b * hw + p) * c + ch] = data[src + p];
+    }
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useDataStore } from '../../state/data-store';
 import { useUrlStore } from '../../state/url-store';
+import { ErrorNotice } from '../components/ErrorNotice';
 import { ImageGrid } from '../components/ImageGrid';
 import { JobProgress } from '../components/JobProgress';
 import { download } from '../format';
@@ -55,14 +56,7 @@ export function DataPanel() {
         </button>
         <UploadArea disabled={!!loadJob} onFiles={(files) => void upload(files)} />
         {loadJob && <JobProgress job={loadJob} />}
-        {error && (
-          <div className="notice error" role="alert" data-testid="data-error">
-            {error}{' '}
-            <button type="button" className="link" onClick={dismiss}>
-              dismiss
-            </button>
-          </div>
-        )}
+        {error && <ErrorNotice message={error} onDismiss={dismiss} testId="data-error" />}
         {problems.length > 0 && (
           <details className="notice warn" data-testid="data-problems">
             <summary>{problems.length} file(s) skipped</summary>

@@ -3,8 +3,10 @@ import { useAppStore } from '../../state/app-store';
 import { useSamplingStore } from '../../state/sampling-store';
 import { SAMPLERS } from '../../state/url-state';
 import { useUrlStore } from '../../state/url-store';
+import { ErrorNotice } from '../components/ErrorNotice';
 import { ImageGrid } from '../components/ImageGrid';
 import { JobProgress } from '../components/JobProgress';
+import { NumberField } from '../components/NumberField';
 import { compute } from '../compute-client';
 import { download, formatMs } from '../format';
 import { ModelPicker } from './sampling/ModelPicker';
@@ -67,18 +69,15 @@ export function SamplingPanel() {
             data-testid="steps-input"
           />
           {params.sampler === 'ddim' && (
-            <>
-              <label htmlFor="eta">η</label>
-              <input
-                id="eta"
-                type="number"
-                min={0}
-                max={1}
-                step={0.1}
-                value={params.eta}
-                onChange={(e) => setParams({ eta: Math.max(0, Math.min(1, Number(e.target.value) || 0)) })}
-              />
-            </>
+            <NumberField
+              id="eta"
+              label="η"
+              value={params.eta}
+              min={0}
+              max={1}
+              step={0.1}
+              onChange={(eta) => setParams({ eta })}
+            />
           )}
           <label htmlFor="seed">seed</label>
           <span>
@@ -125,14 +124,7 @@ export function SamplingPanel() {
             Sample
           </button>
         )}
-        {error && (
-          <div className="notice error" role="alert" data-testid="sampling-error">
-            {error}{' '}
-            <button type="button" className="link" onClick={dismiss}>
-              dismiss
-            </button>
-          </div>
-        )}
+        {error && <ErrorNotice message={error} onDismiss={dismiss} testId="sampling-error" />}
       </aside>
 
       <section className="data-main">
@@ -148,7 +140,7 @@ export function SamplingPanel() {
               step <b>{frame.step + 1}</b> of {frame.total} · t = <b>{frame.t}</b>
               {progress && sampleJob && ` · ${progress.label}`}
               {run &&
-                ` · ${formatMs(run.summary.msPerStep)} per step (first step, with shader compilation: ${formatMs(run.summary.firstStepMs)})`}
+                ` · ${formatMs(run.summary.msPerStep)} per step (first step, including warm-up and shader compilation: ${formatMs(run.summary.firstStepMs)})`}
             </p>
             <div className="frame-pair">
               <figure>

@@ -4,7 +4,9 @@
  * The real-UNet end-to-end test feeds `xT` and `z` to `sample` with the imported network and compares
  * every step with `x0` and `x`.
  */
+
 import type { SafetensorsFile } from '../../io/safetensors';
+import { nchwToNhwc } from '../../io/torch-layout';
 
 export interface GoldenDdimCase {
   /** [t_0, ..., t_N] with t_N = 0, e.g. [901, 801, ..., 1, 0]; step i goes from times[i] to times[i + 1]. */
@@ -19,22 +21,6 @@ export interface GoldenDdimCase {
   x0: Float32Array[];
   /** The state after step i. */
   x: Float32Array[];
-}
-
-/** NCHW data of `shape` [N, C, H, W] reordered to NHWC. */
-export function nchwToNhwc(data: Float32Array, shape: readonly number[]): Float32Array {
-  if (shape.length !== 4) throw new Error(`Expected an NCHW shape of 4 dimensions; got [${shape}].`);
-  const [n, c, h, w] = shape;
-  if (data.length !== n * c * h * w) throw new Error(`${data.length} values do not fill shape [${shape}].`);
-  const out = new Float32Array(data.length);
-  const hw = h * w;
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const src = (b * c + ch) * hw;
-      for (let p = 0; p < hw; p++) out[(b * hw + p) * c + ch] = data[src + p];
-    }
-  }
-  return out;
 }
 
 export function goldenDdimCase(file: SafetensorsFile, eta: 0 | 1): GoldenDdimCase {

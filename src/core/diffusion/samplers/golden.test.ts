@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
+import { nchwToNhwc } from '../../io/torch-layout';
 import { cachedSchedule } from '../schedule';
-import { goldenDdimCase, nchwToNhwc } from './golden-case';
+import { goldenDdimCase } from './golden-case';
 import { type EpsModel, sample } from './sample';
 import { loadGolden, relError } from './test-helpers';
 

@@ -1,6 +1,6 @@
 /** The DDIM / DDPM samplers: `sample` runs one; the rest is for previews, tests and a future fused kernel. */
 export { ddimCoefficients, ddpmCoefficients, type StepCoefficients } from './coefficients';
-export { type GoldenDdimCase, goldenDdimCase, nchwToNhwc } from './golden-case';
+export { type GoldenDdimCase, goldenDdimCase } from './golden-case';
 export {
   type EpsModel,
   type NoiseOverride,

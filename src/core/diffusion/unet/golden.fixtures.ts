@@ -8,9 +8,10 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadStateDict, readCheckpointConfig } from '../../io/checkpoint';
 import { parseSafetensors, type SafetensorsFile } from '../../io/safetensors';
+import { nchwToNhwc } from '../../io/torch-layout';
 import { unwrap } from '../../result';
 import type { Denoiser } from '../denoiser';
-import { MNIST_TINY_GOLDEN } from './config';
+import { MNIST_TINY_GOLDEN, type UNetConfig } from './config';
 import { hashWeights } from './hash-weights.fixtures';
 import { createUNet } from './unet';
 
@@ -38,17 +39,6 @@ export function referenceTensor(file: SafetensorsFile, name: string, batch?: num
       shape.reduce((a, b) => a * b, 1),
     ),
   };
-}
-
-/** [N, C, H, W] values -> [N, H, W, C] values. */
-export function nchwToNhwc(data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++)
-          out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
-  return out;
 }
 
 /** ||a - b|| / ||b||. */
@@ -141,3 +131,15 @@ export async function measureResUpdownFixture(): Promise<ReferenceErrors> {
 
 export const worstError = (e: ReferenceErrors): number =>
   Math.max(e.eps, ...Object.values(e.activations), ...Object.values(e.features));
+
+/** A small UNet with attention and one down/up level: fast enough for tests on every backend. */
+export const SMALL_UNET: UNetConfig = {
+  imageShape: [1, 8, 8],
+  nChannels: 32,
+  chMults: [1, 2],
+  isAttn: [false, true],
+  attnChannelsPerHead: null,
+  nBlocks: 1,
+  useResForUpdown: false,
+  dropout: 0,
+};

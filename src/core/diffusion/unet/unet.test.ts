@@ -3,19 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
 import { MNIST_TINY_GOLDEN, type UNetConfig } from './config';
+import { SMALL_UNET } from './golden.fixtures';
 import { createUNet } from './unet';
 
 /** ~0.3M parameters with every block kind: strided conv, attention, shortcut, upsample conv. */
-const SMALL: UNetConfig = {
-  imageShape: [1, 8, 8],
-  nChannels: 32,
-  chMults: [1, 2],
-  isAttn: [false, true],
-  attnChannelsPerHead: null,
-  nBlocks: 1,
-  useResForUpdown: false,
-  dropout: 0,
-};
 
 const inputs = (b: number, [c, h, w]: readonly number[], seed = 1) => ({
   x: tf.randomNormal([b, h, w, c], 0, 1, 'float32', seed) as tf.Tensor4D,
@@ -57,9 +48,9 @@ describe('createUNet forward (wasm)', () => {
   });
 
   it('initialises like PyTorch from a seed: non-trivial output, identical for equal seeds', async () => {
-    const a = createUNet(SMALL, 'random', 7);
-    const b = createUNet(SMALL, 'random', 7);
-    const c = createUNet(SMALL, 'random', 8);
+    const a = createUNet(SMALL_UNET, 'random', 7);
+    const b = createUNet(SMALL_UNET, 'random', 7);
+    const c = createUNet(SMALL_UNET, 'random', 8);
     const w = (m: typeof a, name: string) => m.params.get(name)?.dataSync() as Float32Array;
     expect(w(a, 'down.0.res.conv1.weight')).toEqual(w(b, 'down.0.res.conv1.weight'));
     expect(w(a, 'down.0.res.conv1.weight')).not.toEqual(w(c, 'down.0.res.conv1.weight'));
@@ -70,7 +61,7 @@ describe('createUNet forward (wasm)', () => {
     expect(Math.max(...conv1.map(Math.abs))).toBeGreaterThan(0.95 * bound);
     expect(Array.from(w(a, 'norm.weight'))).toEqual(new Array(32).fill(1));
     expect(Array.from(w(a, 'norm.bias'))).toEqual(new Array(32).fill(0));
-    const { x, t } = inputs(2, SMALL.imageShape);
+    const { x, t } = inputs(2, SMALL_UNET.imageShape);
     const { eps } = a.forward(x, t);
     const values = (await eps.data()) as Float32Array;
     const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
@@ -81,13 +72,13 @@ describe('createUNet forward (wasm)', () => {
   });
 
   it("'zeros' allocates all-zero parameters", () => {
-    const model = createUNet(SMALL, 'zeros');
+    const model = createUNet(SMALL_UNET, 'zeros');
     for (const v of model.params.values()) expect(tf.any(tf.notEqual(v, 0)).dataSync()[0]).toBe(0);
     model.dispose();
   });
 
   it('runs other spatial sizes that are multiples of 2^(resolutions-1), rejects the rest', () => {
-    const model = createUNet(SMALL, 'zeros');
+    const model = createUNet(SMALL_UNET, 'zeros');
     const ok = inputs(1, [1, 12, 6]);
     const out = model.forward(ok.x, ok.t);
     expect(out.eps.shape).toEqual([1, 12, 6, 1]);
@@ -103,13 +94,15 @@ describe('createUNet forward (wasm)', () => {
   });
 
   it('rejects an invalid config with every problem listed', () => {
-    expect(() => createUNet({ ...SMALL, nChannels: 40, nBlocks: 0 })).toThrow(/n_channels[\s\S]*n_blocks/);
+    expect(() => createUNet({ ...SMALL_UNET, nChannels: 40, nBlocks: 0 })).toThrow(
+      /n_channels[\s\S]*n_blocks/,
+    );
   });
 
   it('leaks no tensors over 20 forwards (with and without taps); dispose frees every parameter', () => {
     const before = tf.memory().numTensors;
     const model = createUNet({
-      ...SMALL,
+      ...SMALL_UNET,
       isAttn: [true, true],
       useResForUpdown: true,
       attnChannelsPerHead: 16,
@@ -133,7 +126,7 @@ describe('createUNet gradients (cpu)', () => {
     await switchBackend('cpu');
     // 4x4 images: the cpu backend's Conv2DBackpropFilter is slow (seconds at 8x8).
     const config: UNetConfig = {
-      ...SMALL,
+      ...SMALL_UNET,
       imageShape: [1, 4, 4],
       useResForUpdown: true,
       attnChannelsPerHead: 16,
