@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { createUNet, DDPM_CIFAR10_35M, MNIST_TINY_GOLDEN, type UNetConfig } from '../src/core/diffusion/unet';
 import { groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
 import { startNodeWebGPU } from './lib/node-webgpu';
@@ -29,6 +30,14 @@ const CASES: { name: string; shape: Nhwc; groups: number; silu: boolean }[] = [
   { name: 'cifar-35.7M 32x32x128 b1', shape: [1, 32, 32, 128], groups: 32, silu: true },
   { name: 'cifar-35.7M 32x32x128 b16', shape: [16, 32, 32, 128], groups: 32, silu: true },
   { name: 'cifar-35.7M 16x16x256 b16', shape: [16, 16, 16, 256], groups: 32, silu: true },
+];
+
+/** One denoiser evaluation per sampler step: the network is what a step costs. */
+const UNET_CASES: { name: string; config: UNetConfig; batch: number; backends: string[]; runs: number }[] = [
+  { name: 'mnist-tiny-unet b1', config: MNIST_TINY_GOLDEN, batch: 1, backends: ['webgpu', 'wasm', 'cpu'], runs: 5 },
+  { name: 'mnist-tiny-unet b16', config: MNIST_TINY_GOLDEN, batch: 16, backends: ['webgpu', 'wasm', 'cpu'], runs: 3 },
+  // SwiftShader and the plain cpu backend need minutes per call for the 35.7M network; wasm only here.
+  { name: 'cifar-35.7M-unet b1', config: DDPM_CIFAR10_35M, batch: 1, backends: ['wasm'], runs: 3 },
 ];
 
 async function timeMs(run: () => tf.Tensor, runs: number): Promise<number> {
@@ -94,6 +103,17 @@ async function main(): Promise<void> {
       console.log(
         `${backend.padEnd(7)} ${c.name.padEnd(28)} ${row.kernel.padEnd(14)} ${kernelMs.toFixed(2).padStart(9)} ms   tf ops ${tfOpsMs.toFixed(2).padStart(9)} ms   x${row.speedup}`,
       );
+    }
+    for (const c of UNET_CASES.filter((u) => u.backends.includes(backend))) {
+      const model = createUNet(c.config, 'random', 1);
+      const [ch, h, w] = model.imageShape;
+      const x = tf.randomNormal([c.batch, h, w, ch]) as tf.Tensor4D;
+      const t = tf.fill([c.batch], 0.5) as tf.Tensor1D;
+      const ms = await timeMs(() => model.forward(x, t).eps, c.runs);
+      tf.dispose([x, t]);
+      model.dispose();
+      results.push({ op: 'UNet forward (one sampler step)', case: c.name, backend, msPerStep: Number(ms.toFixed(1)) });
+      console.log(`${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step`);
     }
   }
   const report = {

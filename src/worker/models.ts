@@ -3,7 +3,9 @@
  * they survive a reload) turned into live Denoisers on demand.
  */
 import type { Denoiser } from '../core/diffusion/denoiser';
+import { createDiT, ditConfigFromJson, ditConfigToJson } from '../core/diffusion/dit';
 import { createUNet, unetConfigToJson } from '../core/diffusion/unet';
+import type { CheckpointConfig } from '../core/io/checkpoint';
 import { loadStateDict, readCheckpointConfig } from '../core/io/checkpoint';
 import { parseSafetensors } from '../core/io/safetensors';
 import type { ModelSummary } from './api';
@@ -26,18 +28,21 @@ const live = new Map<string, { model: Denoiser; summary: ModelSummary }>();
 
 const stem = (path: string) => (path.split('/').pop() ?? path).replace(/\.[^.]+$/, '');
 
+/** An empty network of the checkpoint's architecture, and its config as JSON for the model card. */
+function createFromConfig(c: CheckpointConfig): { model: Denoiser; json: Record<string, unknown> } {
+  if (c.arch === 'unet') return { model: createUNet(c.config, 'zeros'), json: unetConfigToJson(c.config) };
+  const dit = ditConfigFromJson(c.json);
+  if (!dit.ok) throw new Error(`The DiT config is not valid: ${dit.error}`);
+  return { model: createDiT(dit.value, 'zeros'), json: ditConfigToJson(dit.value) };
+}
+
 /** Builds a Denoiser from checkpoint bytes; throws with a message that says what is wrong and what to do. */
 function buildModel(id: string, name: string, payload: Payload): { model: Denoiser; summary: ModelSummary } {
   const parsed = parseSafetensors(payload.checkpoint);
   if (!parsed.ok) throw new Error(`${name} is not a readable safetensors file: ${parsed.error}`);
   const config = readCheckpointConfig(parsed.value, payload.sidecar ?? undefined);
   if (!config.ok) throw new Error(config.error);
-  if (config.value.arch !== 'unet') {
-    throw new Error(
-      `${name} holds a ${config.value.arch.toUpperCase()}; this version imports DDAE UNet checkpoints only.`,
-    );
-  }
-  const model = createUNet(config.value.config, 'zeros');
+  const { model, json } = createFromConfig(config.value);
   const loaded = loadStateDict(model, parsed.value.tensors);
   if (!loaded.ok) {
     model.dispose();
@@ -51,7 +56,7 @@ function buildModel(id: string, name: string, payload: Payload): { model: Denois
     arch: model.arch,
     imageShape: [c, h, w],
     paramCount,
-    config: unetConfigToJson(config.value.config),
+    config: json,
     prefix: loaded.value.prefix,
     persisted: false,
   };

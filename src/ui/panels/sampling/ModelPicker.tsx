@@ -21,9 +21,10 @@ export function ModelPicker() {
       <h3>Model</h3>
       {models.length === 0 ? (
         <p className="muted">
-          No model yet. Import a checkpoint trained with the official DDAE code: a <code>.safetensors</code>{' '}
-          file keyed by the official parameter names (<code>ema_model.nn_model.*</code> and the like), with
-          its config in the metadata or in a <code>.json</code> beside it.
+          No model yet. Import a DDAE UNet or DiT checkpoint trained with the official code: a{' '}
+          <code>.safetensors</code> file keyed by the official parameter names (
+          <code>ema_model.nn_model.*</code> and the like), with its config in the metadata or in a{' '}
+          <code>.json</code> beside it.
         </p>
       ) : (
         <ul className="dataset-list" data-testid="model-list">

@@ -1,0 +1,111 @@
+/**
+ * Test helpers: the PyTorch DiT fixture (scripts/reference/make_dit_fixture.py) and the comparison of our
+ * DiT with it (relative L2 of eps, every `layer-i` activation and its token mean).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadStateDict, readCheckpointConfig } from '../../io/checkpoint';
+import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../../io/safetensors';
+import { unwrap } from '../../result';
+import type { DiTConfig } from './config';
+import { ditConfigFromJson } from './config-json';
+import { createDiT, type DiTDenoiser } from './dit';
+
+export const DIT_FIXTURE_PATH = resolve(
+  process.cwd(),
+  'src/core/diffusion/dit/fixtures/dit_tiny_uncond.safetensors',
+);
+
+/** Relative L2 errors of eps, of each tap's activation and of its pooled feature. */
+export interface ReferenceErrors {
+  eps: number;
+  activations: Record<string, number>;
+  features: Record<string, number>;
+}
+
+export const worstError = (e: ReferenceErrors): number =>
+  Math.max(e.eps, ...Object.values(e.activations), ...Object.values(e.features));
+
+/** ||a - b|| / ||b||. */
+export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let diff = 0;
+  let ref = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    ref += b[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.sqrt(ref);
+}
+
+/** [N, C, H, W] values -> [N, H, W, C] values. */
+export function nchwToNhwc(data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
+  return out;
+}
+
+export function referenceTensor(file: SafetensorsFile, name: string): SafetensorsTensor {
+  const t = file.tensors.get(name);
+  if (!t) throw new Error(`reference tensor ${name} is missing`);
+  return t;
+}
+
+export function readDiTFixture(): { file: SafetensorsFile; config: DiTConfig } {
+  const file = unwrap(parseSafetensors(new Uint8Array(readFileSync(DIT_FIXTURE_PATH))), DIT_FIXTURE_PATH);
+  const cfg = unwrap(readCheckpointConfig(file), 'DiT fixture config');
+  if (cfg.arch !== 'dit') throw new Error('the fixture config is not a DiT');
+  return { file, config: unwrap(ditConfigFromJson(cfg.json), 'DiT fixture config') };
+}
+
+/** The fixture's weights loaded into a zero-initialised DiT. */
+export function loadFixtureModel(): { model: DiTDenoiser; file: SafetensorsFile } {
+  const { file, config } = readDiTFixture();
+  const model = createDiT(config, 'zeros');
+  unwrap(loadStateDict(model, file.tensors), 'DiT fixture weights');
+  return { model, file };
+}
+
+/** Runs the fixture's inputs through its weights and measures every output. */
+export async function measureDiTFixture(): Promise<ReferenceErrors> {
+  const { model, file } = loadFixtureModel();
+  try {
+    const x = referenceTensor(file, 'input.x');
+    const t = referenceTensor(file, 'input.t');
+    const [n, c, h, w] = x.shape;
+    const xs = tf.tensor4d(nchwToNhwc(x.data, x.shape), [n, h, w, c]);
+    const ts = tf.tensor1d(t.data);
+    const out = model.forward(xs, ts, { taps: true });
+    tf.dispose([xs, ts]);
+    try {
+      const epsRef = referenceTensor(file, 'output.eps');
+      const errors: ReferenceErrors = {
+        eps: relativeL2(await out.eps.data(), nchwToNhwc(epsRef.data, epsRef.shape)),
+        activations: {},
+        features: {},
+      };
+      if (out.taps.length !== Number(file.metadata.n_taps))
+        throw new Error(`${out.taps.length} taps, the fixture has ${file.metadata.n_taps}`);
+      for (const tap of out.taps) {
+        const act = referenceTensor(file, `activation.${tap.name}`);
+        if (tap.activation.shape.join() !== act.shape.join())
+          throw new Error(`${tap.name}: shape [${tap.activation.shape}] vs reference [${act.shape}]`);
+        errors.activations[tap.name] = relativeL2(await tap.activation.data(), act.data);
+        errors.features[tap.name] = relativeL2(
+          await tap.pooled.data(),
+          referenceTensor(file, `feature.${tap.name}`).data,
+        );
+      }
+      return errors;
+    } finally {
+      tf.dispose([out.eps, ...out.taps.flatMap((tp) => [tp.activation, tp.pooled])]);
+    }
+  } finally {
+    model.dispose();
+  }
+}
