@@ -5,8 +5,7 @@
 import type { Denoiser } from '../core/diffusion/denoiser';
 import { createDiT, ditConfigFromJson, ditConfigToJson } from '../core/diffusion/dit';
 import { createUNet, unetConfigToJson } from '../core/diffusion/unet';
-import type { CheckpointConfig } from '../core/io/checkpoint';
-import { loadStateDict, readCheckpointConfig } from '../core/io/checkpoint';
+import { type CheckpointConfig, loadStateDict, readCheckpointConfig } from '../core/io/checkpoint';
 import { parseSafetensors } from '../core/io/safetensors';
 import type { ModelSummary } from './api';
 import { createBlobStore, indexedDbAvailable } from './blob-store';

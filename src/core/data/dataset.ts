@@ -17,10 +17,6 @@ export interface ImageDataset {
   classNames: string[];
 }
 
-export function datasetSize(d: ImageDataset): number {
-  return d.labels.length;
-}
-
 /** Counts of images per class (index = label); images with label -1 are not counted. */
 export function classCounts(d: ImageDataset): number[] {
   const counts = new Array<number>(d.classNames.length).fill(0);
