@@ -79,11 +79,12 @@ test('a damaged or mismatched checkpoint is refused with a clear message and loa
 
 test('a DiT checkpoint imports and samples too', async ({ page }) => {
   await openApp(page, '/?backend=wasm#/sampling?steps=3&batch=2');
+  await expect(page.getByTestId('steps-hint')).toContainText('3 steps run as 4');
   await page
     .getByTestId('import-checkpoint')
     .setInputFiles(join(process.cwd(), 'src/core/diffusion/dit/fixtures/dit_tiny_uncond.safetensors'));
   await expect(page.getByTestId('model-list')).toContainText('DIT · 2×16×16');
   await page.getByTestId('sample-button').click();
-  await expect(page.getByTestId('frame-info')).toContainText('step 3 of 3 · t = 0', { timeout: 60_000 });
+  await expect(page.getByTestId('frame-info')).toContainText('step 4 of 4 · t = 0', { timeout: 60_000 });
   await expect(page.getByTestId('scrubber')).toBeVisible();
 });

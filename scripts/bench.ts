@@ -34,8 +34,20 @@ const CASES: { name: string; shape: Nhwc; groups: number; silu: boolean }[] = [
 
 /** One denoiser evaluation per sampler step: the network is what a step costs. */
 const UNET_CASES: { name: string; config: UNetConfig; batch: number; backends: string[]; runs: number }[] = [
-  { name: 'mnist-tiny-unet b1', config: MNIST_TINY_GOLDEN, batch: 1, backends: ['webgpu', 'wasm', 'cpu'], runs: 5 },
-  { name: 'mnist-tiny-unet b16', config: MNIST_TINY_GOLDEN, batch: 16, backends: ['webgpu', 'wasm', 'cpu'], runs: 3 },
+  {
+    name: 'mnist-tiny-unet b1',
+    config: MNIST_TINY_GOLDEN,
+    batch: 1,
+    backends: ['webgpu', 'wasm', 'cpu'],
+    runs: 5,
+  },
+  {
+    name: 'mnist-tiny-unet b16',
+    config: MNIST_TINY_GOLDEN,
+    batch: 16,
+    backends: ['webgpu', 'wasm', 'cpu'],
+    runs: 3,
+  },
   // SwiftShader and the plain cpu backend need minutes per call for the 35.7M network; wasm only here.
   { name: 'cifar-35.7M-unet b1', config: DDPM_CIFAR10_35M, batch: 1, backends: ['wasm'], runs: 3 },
 ];
@@ -112,8 +124,15 @@ async function main(): Promise<void> {
       const ms = await timeMs(() => model.forward(x, t).eps, c.runs);
       tf.dispose([x, t]);
       model.dispose();
-      results.push({ op: 'UNet forward (one sampler step)', case: c.name, backend, msPerStep: Number(ms.toFixed(1)) });
-      console.log(`${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step`);
+      results.push({
+        op: 'UNet forward (one sampler step)',
+        case: c.name,
+        backend,
+        msPerStep: Number(ms.toFixed(1)),
+      });
+      console.log(
+        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step`,
+      );
     }
   }
   const report = {

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { samplingTimes } from '../../core/diffusion/samplers/times';
 import { useAppStore } from '../../state/app-store';
 import { useSamplingStore } from '../../state/sampling-store';
 import { SAMPLERS } from '../../state/url-state';
@@ -31,6 +32,7 @@ export function SamplingPanel() {
     void sample({ modelId: model.id, sampler, steps, eta: sampler === 'ddim' ? eta : 1, seed, batch });
   };
 
+  const networkCalls = samplingTimes(params.steps, 1000).length - 1;
   const [channels, height, width] = model?.imageShape ?? [1, 28, 28];
   const shape = run ? run.summary : { channels, height, width, batch: params.batch };
   const columns = Math.ceil(
@@ -56,18 +58,21 @@ export function SamplingPanel() {
               </option>
             ))}
           </select>
-          <label htmlFor="steps">steps</label>
-          <input
+          <NumberField
             id="steps"
-            type="number"
+            label="steps"
+            value={params.steps}
             min={1}
             max={1000}
-            value={params.steps}
-            onChange={(e) =>
-              setParams({ steps: Math.max(1, Math.min(1000, Math.round(Number(e.target.value) || 1))) })
-            }
-            data-testid="steps-input"
+            onChange={(steps) => setParams({ steps })}
+            testId="steps-input"
           />
+          {networkCalls !== params.steps && (
+            <span className="muted hint" data-testid="steps-hint">
+              {params.steps} steps run as {networkCalls}: the official code keeps the integer stride ⌊1000 /{' '}
+              {params.steps}⌋
+            </span>
+          )}
           {params.sampler === 'ddim' && (
             <NumberField
               id="eta"
