@@ -47,9 +47,12 @@ test('an official DDAE checkpoint imports and samples on wasm: streamed steps, s
   await expect(page.getByTestId('model-list')).toContainText('saved');
 });
 
-test('sampling runs on WebGPU and can be cancelled', async ({ page }) => {
-  await openApp(page, '/#/sampling?steps=50&batch=1');
+test('sampling runs on WebGPU, compiling shaders first, and can be cancelled', async ({ page }) => {
+  await openApp(page, '/#/sampling?steps=2&batch=1');
   await importGolden(page);
+  await page.getByTestId('sample-button').click();
+  await expect(page.getByTestId('frame-info')).toContainText('after compiling shaders in', { timeout: 90_000 });
+  await page.getByTestId('steps-input').fill('50');
   await page.getByTestId('sample-button').click();
   await expect(page.getByTestId('frame-info')).toContainText('step 1 of 50', { timeout: 90_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();

@@ -108,7 +108,9 @@ export interface SampleSummary {
   channels: number;
   /** Mean wall time of one step (network + update + readback), excluding the first (shader compilation). */
   msPerStep: number;
-  /** The first step's time, which includes compiling the shaders. */
+  /** Time spent compiling the WebGPU pipelines before the first step (0 off WebGPU). */
+  compileMs: number;
+  /** The first step's time (warm-up of caches and memory pools). */
   firstStepMs: number;
 }
 

@@ -222,11 +222,8 @@ const api: ComputeApi = {
   sample(jobId, request, onFrame, onProgress) {
     return runJob(jobId, async (signal) => {
       const model = await models.getModel(request.modelId);
-      return runSampling(
-        model,
-        request,
-        { signal, onProgress: (done, total) => onProgress({ done, total, label: `Step ${done}/${total}` }) },
-        (frame) => onFrame(Comlink.transfer(frame, [frame.xt.buffer, frame.x0.buffer])),
+      return runSampling(model, request, signal, onProgress, (frame) =>
+        onFrame(Comlink.transfer(frame, [frame.xt.buffer, frame.x0.buffer])),
       );
     });
   },

@@ -2,11 +2,11 @@
  * Sampling in the worker: runs the core sampler, turns every step into pixels for the UI, and keeps the
  * trajectory (x_t and the predicted x0 per step, float32) for the scrubber and the safetensors export.
  */
+import { compileShaders } from '../core/diffusion/compile-shaders';
 import type { Denoiser } from '../core/diffusion/denoiser';
 import { sample } from '../core/diffusion/samplers';
 import { writeSafetensors } from '../core/io/safetensors';
-import type { JobControl } from '../core/job';
-import type { SampleFrame, SampleRequest, SampleSummary } from './api';
+import type { ProgressCallback, SampleFrame, SampleRequest, SampleSummary } from './api';
 
 /** The trajectory may hold at most this many bytes of float32; longer runs keep every k-th step. */
 const TRAJECTORY_BUDGET_BYTES = 192 * 1024 * 1024;
@@ -45,7 +45,8 @@ const frameOf = (s: StoredStep): SampleFrame => ({
 export async function runSampling(
   model: Denoiser,
   request: SampleRequest,
-  control: JobControl,
+  signal: AbortSignal,
+  onProgress: ProgressCallback,
   onFrame: (frame: SampleFrame) => void,
 ): Promise<SampleSummary> {
   const [channels, height, width] = model.imageShape;
@@ -54,6 +55,10 @@ export async function runSampling(
   const keepEvery = Math.max(1, Math.ceil((perStepBytes * requested) / TRAJECTORY_BUDGET_BYTES));
   const stored: StoredStep[] = [];
   const stepTimes: number[] = [];
+  onProgress({ done: 0, total: 1, label: 'Compiling shaders' });
+  const compileStart = performance.now();
+  await compileShaders(model, batch);
+  const compileMs = performance.now() - compileStart;
   let t0 = performance.now();
 
   const final = await sample({
@@ -62,7 +67,7 @@ export async function runSampling(
       sampler === 'ddim' ? { kind: 'ddim', steps: requested, eta } : { kind: 'ddpm', steps: requested },
     batch,
     seed,
-    control,
+    control: { signal },
     onStep: async (info) => {
       const [xt, x0] = await Promise.all([info.xt.data(), info.x0.data()]);
       stepTimes.push(performance.now() - t0);
@@ -75,7 +80,7 @@ export async function runSampling(
       };
       if (info.step % keepEvery === 0 || info.step === info.total - 1) stored.push(step);
       onFrame(frameOf(step));
-      control.onProgress?.(info.step + 1, info.total);
+      onProgress({ done: info.step + 1, total: info.total, label: `Step ${info.step + 1}/${info.total}` });
       t0 = performance.now();
     },
   });
@@ -88,6 +93,7 @@ export async function runSampling(
     height,
     width,
     channels,
+    compileMs,
     firstStepMs: stepTimes[0] ?? 0,
     msPerStep: rest.length ? rest.reduce((a, b) => a + b, 0) / rest.length : (stepTimes[0] ?? 0),
   };

@@ -145,7 +145,7 @@ export function SamplingPanel() {
               step <b>{frame.step + 1}</b> of {frame.total} · t = <b>{frame.t}</b>
               {progress && sampleJob && ` · ${progress.label}`}
               {run &&
-                ` · ${formatMs(run.summary.msPerStep)} per step (first step, including warm-up and shader compilation: ${formatMs(run.summary.firstStepMs)})`}
+                ` · ${formatMs(run.summary.msPerStep)} per step (first step ${formatMs(run.summary.firstStepMs)}${run.summary.compileMs > 0 ? `, after compiling shaders in ${formatMs(run.summary.compileMs)}` : ''})`}
             </p>
             <div className="frame-pair">
               <figure>
