@@ -51,7 +51,9 @@ test('sampling runs on WebGPU, compiling shaders first, and can be cancelled', a
   await openApp(page, '/#/sampling?steps=2&batch=1');
   await importGolden(page);
   await page.getByTestId('sample-button').click();
-  await expect(page.getByTestId('frame-info')).toContainText('after compiling shaders in', { timeout: 90_000 });
+  await expect(page.getByTestId('frame-info')).toContainText('after compiling shaders in', {
+    timeout: 90_000,
+  });
   await page.getByTestId('steps-input').fill('50');
   await page.getByTestId('sample-button').click();
   await expect(page.getByTestId('frame-info')).toContainText('step 1 of 50', { timeout: 90_000 });
