@@ -11,7 +11,13 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { createUNet, DDPM_CIFAR10_35M, MNIST_TINY_GOLDEN, type UNetConfig } from '../src/core/diffusion/unet';
+import {
+  createUNet,
+  DDPM_CIFAR10_35M,
+  MNIST_TINY_GOLDEN,
+  type UNetConfig,
+  unetFlops,
+} from '../src/core/diffusion/unet';
 import { groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
 import { startNodeWebGPU } from './lib/node-webgpu';
@@ -124,14 +130,17 @@ async function main(): Promise<void> {
       const ms = await timeMs(() => model.forward(x, t).eps, c.runs);
       tf.dispose([x, t]);
       model.dispose();
+      const gflop = (unetFlops(c.config) * c.batch) / 1e9;
       results.push({
         op: 'UNet forward (one sampler step)',
         case: c.name,
         backend,
         msPerStep: Number(ms.toFixed(1)),
+        gflopPerStep: Number(gflop.toFixed(3)),
+        gflopsPerSecond: Number((gflop / (ms / 1000)).toFixed(2)),
       });
       console.log(
-        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step`,
+        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step  ${(gflop / (ms / 1000)).toFixed(2)} GFLOP/s`,
       );
     }
   }

@@ -10,6 +10,7 @@ export {
   validateUNetConfig,
 } from './config';
 export { MAX_UNET_PARAMS, unetConfigFromJson, unetConfigToJson } from './config-json';
+export { unetFlops } from './flops';
 export type { ParamInit } from './params';
 export { buildUNetPlan, type UNetPlan } from './plan';
 export { countParams, unetSpecs } from './specs';
