@@ -6,6 +6,7 @@
  * browser could allocate.
  */
 import { err, ok, type Result } from '../../result';
+import { imageShapeProblem, isInt } from '../config-checks';
 
 export interface DiTConfig {
   /** [channels, height, width] (`image_shape`); the official code has square `input_size` only. */
@@ -50,25 +51,13 @@ export const DIT_PRESETS: Readonly<Record<DiTPresetId, DiTConfig>> = {
   'dit-mnist-small': DIT_MNIST_SMALL,
 };
 
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-
 /** Checks every rule and reports all violations at once, one per line. */
 export function validateDiTConfig(c: DiTConfig): Result<DiTConfig> {
   const L = DIT_LIMITS;
   const errors: string[] = [];
-  const shape = c.imageShape as unknown;
-  const shapeOk =
-    Array.isArray(shape) &&
-    shape.length === 3 &&
-    isInt(shape[0], 1, L.maxImageChannels) &&
-    isInt(shape[1], 1, L.maxImageSide) &&
-    isInt(shape[2], 1, L.maxImageSide);
-  if (!shapeOk) {
-    errors.push(
-      `image_shape must be [channels, height, width] with channels 1..${L.maxImageChannels} and sides 1..${L.maxImageSide}, got ${JSON.stringify(shape)}`,
-    );
-  }
+  const shapeProblem = imageShapeProblem(c.imageShape, L);
+  if (shapeProblem) errors.push(shapeProblem);
+  const shapeOk = shapeProblem === null;
   const patchOk = isInt(c.patchSize, 1, L.maxPatch);
   if (!patchOk) {
     errors.push(`patch_size must be an integer in 1..${L.maxPatch}, got ${JSON.stringify(c.patchSize)}`);

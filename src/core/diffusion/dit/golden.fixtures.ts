@@ -7,48 +7,19 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadStateDict, readCheckpointConfig } from '../../io/checkpoint';
 import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from '../../io/safetensors';
+import { nchwToNhwc } from '../../io/torch-layout';
 import { unwrap } from '../../result';
+import { type ReferenceErrors, relativeL2 } from '../unet/golden.fixtures';
 import type { DiTConfig } from './config';
 import { ditConfigFromJson } from './config-json';
 import { createDiT, type DiTDenoiser } from './dit';
+
+export { type ReferenceErrors, relativeL2, worstError } from '../unet/golden.fixtures';
 
 export const DIT_FIXTURE_PATH = resolve(
   process.cwd(),
   'src/core/diffusion/dit/fixtures/dit_tiny_uncond.safetensors',
 );
-
-/** Relative L2 errors of eps, of each tap's activation and of its pooled feature. */
-export interface ReferenceErrors {
-  eps: number;
-  activations: Record<string, number>;
-  features: Record<string, number>;
-}
-
-export const worstError = (e: ReferenceErrors): number =>
-  Math.max(e.eps, ...Object.values(e.activations), ...Object.values(e.features));
-
-/** ||a - b|| / ||b||. */
-export function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    ref += b[i] ** 2;
-  }
-  return Math.sqrt(diff) / Math.sqrt(ref);
-}
-
-/** [N, C, H, W] values -> [N, H, W, C] values. */
-export function nchwToNhwc(data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++)
-          out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
-  return out;
-}
 
 export function referenceTensor(file: SafetensorsFile, name: string): SafetensorsTensor {
   const t = file.tensors.get(name);

@@ -5,6 +5,7 @@
  * down-sampling, `n_blocks` < 1 failing its assert), plus sizes no browser could allocate.
  */
 import { err, ok, type Result } from '../../result';
+import { imageShapeProblem, isInt } from '../config-checks';
 
 export interface UNetConfig {
   /** [channels, height, width] (`image_shape`). */
@@ -81,25 +82,13 @@ export const UNET_PRESETS: Readonly<Record<UNetPresetId, UNetConfig>> = {
   'mnist-tiny-golden': MNIST_TINY_GOLDEN,
 };
 
-const isInt = (v: unknown, min: number, max: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-
 /** Checks every rule and reports all violations at once, one per line. */
 export function validateUNetConfig(c: UNetConfig): Result<UNetConfig> {
   const L = UNET_LIMITS;
   const errors: string[] = [];
-  const shape = c.imageShape as unknown;
-  const shapeOk =
-    Array.isArray(shape) &&
-    shape.length === 3 &&
-    isInt(shape[0], 1, L.maxImageChannels) &&
-    isInt(shape[1], 1, L.maxImageSide) &&
-    isInt(shape[2], 1, L.maxImageSide);
-  if (!shapeOk) {
-    errors.push(
-      `image_shape must be [channels, height, width] with channels 1..${L.maxImageChannels} and sides 1..${L.maxImageSide}, got ${JSON.stringify(shape)}`,
-    );
-  }
+  const shapeProblem = imageShapeProblem(c.imageShape, L);
+  if (shapeProblem) errors.push(shapeProblem);
+  const shapeOk = shapeProblem === null;
   if (!isInt(c.nChannels, 32, L.maxChannels) || c.nChannels % 32 !== 0) {
     errors.push(
       `n_channels must be a multiple of 32 (GroupNorm(32) normalises it) between 32 and ${L.maxChannels}, got ${JSON.stringify(c.nChannels)}`,
