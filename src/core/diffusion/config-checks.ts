@@ -17,3 +17,28 @@ export function imageShapeProblem(
     ? null
     : `image_shape must be [channels, height, width] with channels 1..${limits.maxImageChannels} and sides 1..${limits.maxImageSide}, got ${JSON.stringify(shape)}`;
 }
+
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads config fields from JSON under their official snake_case names or our camelCase ones, into a
+ * camelCase object; lists the required snake_case names that are absent.
+ */
+export function readConfigFields(
+  src: Record<string, unknown>,
+  fields: ReadonlyArray<readonly [snake: string, camel: string]>,
+  required: ReadonlySet<string>,
+): { values: Record<string, unknown>; missing: string[] } {
+  const values: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const [snake, camel] of fields) {
+    const value = snake in src ? src[snake] : src[camel];
+    if (value === undefined) {
+      if (required.has(snake)) missing.push(snake);
+      continue;
+    }
+    values[camel] = value;
+  }
+  return { values, missing };
+}

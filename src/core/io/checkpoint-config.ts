@@ -4,6 +4,7 @@
  * yaml converted to JSON, whose architecture sits under `network`).
  */
 
+import { isRecord } from '../diffusion/config-checks';
 import type { UNetConfig } from '../diffusion/unet/config';
 import { unetConfigFromJson } from '../diffusion/unet/config-json';
 import { err, ok, type Result } from '../result';
@@ -13,9 +14,6 @@ export type CheckpointConfig =
   | { arch: 'unet'; config: UNetConfig; source: 'metadata' | 'sidecar' }
   /** DiT configs are passed on unparsed, for the DiT module to validate. */
   | { arch: 'dit'; json: Record<string, unknown>; source: 'metadata' | 'sidecar' };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const HOW_TO =
   'Choose the config JSON that came with the checkpoint (the `network` section of the official yaml, e.g. ' +

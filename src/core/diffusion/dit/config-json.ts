@@ -3,6 +3,7 @@
  * `network`) to a validated DiTConfig, and back. `arch`, when present, must be "dit".
  */
 import { err, ok, type Result } from '../../result';
+import { isRecord, readConfigFields } from '../config-checks';
 import { type DiTConfig, validateDiTConfig } from './config';
 import { countDiTParams, ditSpecs } from './specs';
 
@@ -20,9 +21,6 @@ const FIELDS = [
 
 const REQUIRED = new Set(['image_shape', 'patch_size', 'hidden_size', 'depth', 'num_heads']);
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Reads a DiT config; `mlp_ratio` defaults to 4 as in the official constructor, the rest are required. */
 export function ditConfigFromJson(obj: unknown): Result<DiTConfig> {
   if (!isRecord(obj)) return err(`A DiT config must be a JSON object, got ${JSON.stringify(obj)}`);
@@ -31,16 +29,7 @@ export function ditConfigFromJson(obj: unknown): Result<DiTConfig> {
   if (arch !== undefined && (typeof arch !== 'string' || arch.toLowerCase() !== 'dit')) {
     return err(`Invalid DiT config: arch must be "dit", got ${JSON.stringify(arch)}`);
   }
-  const values: Record<string, unknown> = {};
-  const missing: string[] = [];
-  for (const [snake, camel] of FIELDS) {
-    const value = snake in src ? src[snake] : src[camel];
-    if (value === undefined) {
-      if (REQUIRED.has(snake)) missing.push(snake);
-      continue;
-    }
-    values[camel] = value;
-  }
+  const { values, missing } = readConfigFields(src, FIELDS, REQUIRED);
   if (missing.length > 0) return err(`Invalid DiT config: missing ${missing.join(', ')}`);
   const valid = validateDiTConfig({ mlpRatio: 4, ...values } as unknown as DiTConfig);
   if (!valid.ok) return valid;

@@ -3,6 +3,7 @@
  * or a sidecar file) to a validated UNetConfig, and back.
  */
 import { err, ok, type Result } from '../../result';
+import { isRecord, readConfigFields } from '../config-checks';
 import { type UNetConfig, validateUNetConfig } from './config';
 import { countParams, unetSpecs } from './specs';
 
@@ -32,9 +33,6 @@ const REQUIRED = new Set([
   'use_res_for_updown',
 ]);
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * Reads a UNet config from parsed JSON: the official snake_case names (or our camelCase ones), either at the
  * top level or under `network` as in the official yaml files. `attn_channels_per_head` defaults to null,
@@ -43,16 +41,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 export function unetConfigFromJson(obj: unknown): Result<UNetConfig> {
   if (!isRecord(obj)) return err(`A UNet config must be a JSON object, got ${JSON.stringify(obj)}`);
   const src = isRecord(obj.network) ? obj.network : obj;
-  const values: Record<string, unknown> = {};
-  const missing: string[] = [];
-  for (const [snake, camel] of FIELDS) {
-    const value = snake in src ? src[snake] : src[camel];
-    if (value === undefined) {
-      if (REQUIRED.has(snake)) missing.push(snake);
-      continue;
-    }
-    values[camel] = value;
-  }
+  const { values, missing } = readConfigFields(src, FIELDS, REQUIRED);
   if (missing.length > 0) return err(`Invalid UNet config: missing ${missing.join(', ')}`);
   const config = {
     attnChannelsPerHead: null,
