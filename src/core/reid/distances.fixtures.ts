@@ -11,7 +11,7 @@ import { type GlobalFeatures, globalFeatures, type StripeFeatures, stripeFeature
 import { diagonalSum, shortestPathDistance } from './shortest-path';
 import { stripeDistanceMatrix } from './stripe-distance';
 
-export { errorStats } from '../gpu/kernels/group-norm.fixtures';
+export { type ErrorStats, errorStats } from '../gpu/kernels/group-norm.fixtures';
 
 /** The golden lives beside the repository (../shared/golden), as the UNet goldens do. */
 export const ALIGNEDREID_GOLDEN_PATH = resolve(

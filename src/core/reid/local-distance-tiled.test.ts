@@ -1,0 +1,106 @@
+/**
+ * The tiling driver on the cpu backend (the CPU reference per tile): tile plans within their limits, and
+ * tiled results identical to one untiled computation, with tiny budgets standing in for device limits.
+ */
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { switchBackend } from '../../../scripts/lib/test-backends';
+import { randomStripes } from './distances.fixtures';
+import { localDistanceValues } from './local-distance-reference';
+import { computeLocalDistances, planTiles } from './local-distance-tiled';
+
+describe('tile plans', () => {
+  it('keep every buffer within the budget and every dispatch within the workgroup limit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20000 }),
+        fc.integer({ min: 0, max: 20000 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 2048 }),
+        fc.integer({ min: 16 * 1024, max: 256 * 1024 * 1024 }),
+        fc.integer({ min: 1, max: 65535 }),
+        (nq, ng, h, c, maxBufferBytes, maxWorkgroupsPerDimension) => {
+          fc.pre(h * c * 4 <= maxBufferBytes);
+          const plan = planTiles(nq, ng, h, c, { maxBufferBytes, maxWorkgroupsPerDimension });
+          const perTile = Math.floor(64 / h);
+          expect(plan.queryTile * h * c * 4).toBeLessThanOrEqual(maxBufferBytes);
+          expect(plan.galleryTile * h * c * 4).toBeLessThanOrEqual(maxBufferBytes);
+          expect(2 * plan.queryTile * plan.galleryTile * 4).toBeLessThanOrEqual(maxBufferBytes);
+          expect(Math.ceil(plan.galleryTile / perTile)).toBeLessThanOrEqual(maxWorkgroupsPerDimension);
+          expect(Math.ceil(plan.queryTile / perTile)).toBeLessThanOrEqual(maxWorkgroupsPerDimension);
+          expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
+          expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
+          // Balanced: padding wastes less than one tile.
+          expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
+          expect(plan.galleryTile * (plan.galleryTiles - 1)).toBeLessThan(Math.max(ng, 1));
+        },
+      ),
+    );
+  });
+
+  it('plans the Market-1501 problem (3,368 × 15,913, H = 8, c = 128) in 64 MiB buffers', () => {
+    const plan = planTiles(3368, 15913, 8, 128, {
+      maxBufferBytes: 64 * 1024 * 1024,
+      maxWorkgroupsPerDimension: 65535,
+    });
+    expect(plan).toEqual({ queryTile: 482, galleryTile: 15913, queryTiles: 7, galleryTiles: 1 });
+  });
+
+  it('refuses a budget smaller than one image', () => {
+    expect(() => planTiles(1, 1, 8, 128, { maxBufferBytes: 1000, maxWorkgroupsPerDimension: 65535 })).toThrow(
+      /does not fit/,
+    );
+  });
+});
+
+describe('tiled local distances on the cpu backend', () => {
+  beforeAll(async () => {
+    await switchBackend('cpu');
+  });
+
+  it.each([
+    // [queries, gallery, H, c, bytes per buffer]
+    [13, 29, 8, 16, 4 * 1024], // 8 images per input tile, 512 outputs per tile
+    [7, 5, 1, 3, 64], // output tiles of 8 floats: 1 query × 4 gallery
+    [5, 41, 16, 4, 1024], // one image fills a quarter of the budget
+    [1, 1, 8, 16, 512],
+  ])(
+    '%d × %d images, H=%d, c=%d, %d-byte tiles: identical to one untiled run',
+    async (nq, ng, h, c, bytes) => {
+      const q = randomStripes(nq, h, c, nq * 7 + 1, 0.3);
+      const g = randomStripes(ng, h, c, ng * 7 + 2, 0.3);
+      const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+      const progress: number[] = [];
+      const before = tf.memory().numTensors;
+      const result = await computeLocalDistances(q, g, {
+        maxBufferBytes: bytes,
+        onProgress: (done, total) => progress.push(done / total),
+      });
+      expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+      expect(progress.length).toBeGreaterThan(nq > 1 ? 1 : 0);
+      expect(progress[progress.length - 1]).toBe(1);
+      expect(result.aligned.data).toEqual(expected.subarray(0, nq * ng));
+      expect(result.unaligned.data).toEqual(expected.subarray(nq * ng));
+      expect([result.aligned.rows, result.aligned.cols]).toEqual([nq, ng]);
+    },
+  );
+
+  it('can skip the unaligned matrix, handles empty sets, and stops when aborted', async () => {
+    const q = randomStripes(6, 4, 8, 1);
+    const g = randomStripes(9, 4, 8, 2);
+    const aligned = (await computeLocalDistances(q, g, { unaligned: false })).aligned.data;
+    expect(aligned).toEqual(localDistanceValues(q.data, 6, g.data, 9, 4, 8).subarray(0, 54));
+    const empty = await computeLocalDistances(randomStripes(0, 4, 8, 3), g);
+    expect(empty.aligned.data).toHaveLength(0);
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    const run = computeLocalDistances(q, g, {
+      maxBufferBytes: 256,
+      onProgress: (done) => done === 2 && controller.abort(new Error('stop')),
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toThrow('stop');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * Local distances for problems of any size: the query × gallery grid is cut into tiles so that no buffer (a
+ * query tile, a gallery tile, an output tile) exceeds a byte budget or the device's
+ * maxStorageBufferBindingSize, and no dispatch exceeds maxComputeWorkgroupsPerDimension. Each tile runs the
+ * local-distance kernel on the active backend and is read back into one Float32Array per distance.
+ *
+ * Every tile has the same shape (the last ones are padded with zero features and their extra results
+ * dropped): tfjs pools GPU buffers by exact size and caches pipelines per shape class, so one tile shape
+ * means no buffer growth and no recompiles over a long run. Two tiles are in flight, so the device computes
+ * one while the previous one is read back.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { checkFinite, checkSameStripes, type StripeFeatures } from './features';
+import { localDistance } from './local-distance-kernel';
+import { imagesPerTile } from './local-distance-program';
+import type { LocalDistances } from './local-distance-reference';
+
+/** Default budget per buffer: small enough for any WebGPU device (the spec's minimum limit is 128 MiB). */
+export const DEFAULT_TILE_BYTES = 64 * 1024 * 1024;
+
+export interface TiledLocalDistanceOptions {
+  /** Most bytes one buffer may take (default 64 MiB); the device's storage-buffer limit caps it too. */
+  readonly maxBufferBytes?: number;
+  /** Also return the unaligned distances (default true); false halves the host memory of the result. */
+  readonly unaligned?: boolean;
+  /** Called after each tile with the number of tiles done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Stops between tiles; the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TilePlan {
+  /** Images per query tile and per gallery tile (every tile has these counts, padded at the end). */
+  readonly queryTile: number;
+  readonly galleryTile: number;
+  readonly queryTiles: number;
+  readonly galleryTiles: number;
+}
+
+export interface TileLimits {
+  /** Bytes per buffer. */
+  readonly maxBufferBytes: number;
+  /** Workgroups per dispatch dimension (Infinity off WebGPU). */
+  readonly maxWorkgroupsPerDimension: number;
+}
+
+/**
+ * The tile counts for `numQuery` × `numGallery` images of `stripes` × `channels` floats: the gallery tile
+ * as large as the limits allow (each gallery tile is uploaded once), then the query tile as large as the
+ * output buffer allows; both balanced so that padding wastes less than one tile's row.
+ */
+export function planTiles(
+  numQuery: number,
+  numGallery: number,
+  stripes: number,
+  channels: number,
+  { maxBufferBytes, maxWorkgroupsPerDimension }: TileLimits,
+): TilePlan {
+  const imageBytes = stripes * channels * 4;
+  const imagesPerDispatch = maxWorkgroupsPerDimension * imagesPerTile(Math.min(stripes, 64));
+  const maxImages = Math.min(Math.floor(maxBufferBytes / imageBytes), imagesPerDispatch);
+  // The output tile is 2 × queryTile × galleryTile floats; leave room for at least one query.
+  const maxGallery = Math.min(maxImages, Math.floor(maxBufferBytes / 8));
+  if (maxGallery < 1) {
+    throw new Error(
+      `localDistances: one image of ${stripes} x ${channels} floats does not fit a ${maxBufferBytes}-byte buffer`,
+    );
+  }
+  const galleryTiles = Math.max(1, Math.ceil(numGallery / maxGallery));
+  const galleryTile = Math.max(1, Math.ceil(numGallery / galleryTiles));
+  const maxQuery = Math.min(maxImages, Math.floor(maxBufferBytes / (8 * galleryTile)));
+  const queryTiles = Math.max(1, Math.ceil(numQuery / maxQuery));
+  const queryTile = Math.max(1, Math.ceil(numQuery / queryTiles));
+  return { queryTile, galleryTile, queryTiles, galleryTiles };
+}
+
+/** The active backend's limits: the device's on WebGPU, only the byte budget elsewhere. */
+export function activeTileLimits(maxBufferBytes = DEFAULT_TILE_BYTES): TileLimits {
+  if (tf.getBackend() !== 'webgpu')
+    return { maxBufferBytes, maxWorkgroupsPerDimension: Number.POSITIVE_INFINITY };
+  const limits = (tf.backend() as unknown as WebGPUBackend).device.limits;
+  return {
+    maxBufferBytes: Math.min(maxBufferBytes, limits.maxStorageBufferBindingSize, limits.maxBufferSize),
+    maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+/** `count` images starting at `first`, zero-padded to `tile` images. */
+function tileOf(features: StripeFeatures, first: number, tile: number): Float32Array {
+  const size = features.stripes * features.channels;
+  const end = Math.min(features.count, first + tile);
+  const view = features.data.subarray(first * size, end * size);
+  if (end - first === tile) return view;
+  const padded = new Float32Array(tile * size);
+  padded.set(view);
+  return padded;
+}
+
+/**
+ * The aligned and unaligned local distances of every query × gallery pair, computed tile by tile on the
+ * active backend (the WGSL kernel on webgpu, the CPU reference elsewhere) and read back.
+ */
+export async function computeLocalDistances(
+  query: StripeFeatures,
+  gallery: StripeFeatures,
+  options: TiledLocalDistanceOptions = {},
+): Promise<LocalDistances> {
+  checkSameStripes('computeLocalDistances', query, gallery);
+  checkFinite('query features', query.data);
+  checkFinite('gallery features', gallery.data);
+  const { stripes, channels } = query;
+  const withUnaligned = options.unaligned ?? true;
+  const plan = planTiles(
+    query.count,
+    gallery.count,
+    stripes,
+    channels,
+    activeTileLimits(options.maxBufferBytes),
+  );
+  const aligned = new Float32Array(query.count * gallery.count);
+  const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
+  const total = plan.queryTiles * plan.galleryTiles;
+  const { queryTile: qt, galleryTile: gt } = plan;
+
+  // Copies a finished tile [2, qt, gt] into the result rows, dropping padded queries and gallery images.
+  const store = (values: Float32Array, q0: number, g0: number) => {
+    const rows = Math.min(qt, query.count - q0);
+    const cols = Math.min(gt, gallery.count - g0);
+    for (let r = 0; r < rows; r++) {
+      const from = r * gt;
+      const to = (q0 + r) * gallery.count + g0;
+      aligned.set(values.subarray(from, from + cols), to);
+      if (withUnaligned) unaligned.set(values.subarray(qt * gt + from, qt * gt + from + cols), to);
+    }
+  };
+
+  interface InFlight {
+    readonly out: tf.Tensor;
+    readonly values: Promise<tf.backend_util.TypedArray>;
+    readonly q0: number;
+    readonly g0: number;
+  }
+  const inFlight: InFlight[] = [];
+  let done = 0;
+  // Waits for the oldest tiles until at most `keep` are left in flight.
+  const drain = async (keep: number) => {
+    while (inFlight.length > keep) {
+      const tile = inFlight.shift() as InFlight;
+      try {
+        store((await tile.values) as Float32Array, tile.q0, tile.g0);
+      } finally {
+        tile.out.dispose();
+      }
+      options.onProgress?.(++done, total);
+    }
+  };
+
+  try {
+    for (let g0 = 0; g0 < gallery.count; g0 += gt) {
+      const galleryTile = tf.tensor3d(tileOf(gallery, g0, gt), [gt, stripes, channels]);
+      try {
+        for (let q0 = 0; q0 < query.count; q0 += qt) {
+          options.signal?.throwIfAborted();
+          const out = tf.tidy(() =>
+            localDistance(tf.tensor3d(tileOf(query, q0, qt), [qt, stripes, channels]), galleryTile),
+          );
+          // Queue this tile's readback, then wait for the previous one: the device works meanwhile.
+          inFlight.push({ out, values: out.data(), q0, g0 });
+          await drain(1);
+        }
+      } finally {
+        galleryTile.dispose();
+      }
+    }
+    await drain(0);
+  } finally {
+    // After an abort or an error: release what is still in flight.
+    for (const tile of inFlight.splice(0)) {
+      tile.values.catch(() => {});
+      tile.out.dispose();
+    }
+  }
+  const matrix = (data: Float32Array) => ({ rows: query.count, cols: gallery.count, data });
+  return { aligned: matrix(aligned), unaligned: matrix(unaligned) };
+}
