@@ -3,10 +3,7 @@
  * they survive a reload) turned into live Denoisers on demand.
  */
 import type { Denoiser } from '../core/diffusion/denoiser';
-import { createDiT, ditConfigFromJson, ditConfigToJson } from '../core/diffusion/dit';
-import { createUNet, unetConfigToJson } from '../core/diffusion/unet';
-import { type CheckpointConfig, loadStateDict, readCheckpointConfig } from '../core/io/checkpoint';
-import { parseSafetensors } from '../core/io/safetensors';
+import { denoiserFromCheckpoint } from '../core/io/denoiser-from-checkpoint';
 import type { ModelSummary } from './api';
 import { createBlobStore, indexedDbAvailable } from './blob-store';
 
@@ -27,26 +24,11 @@ const live = new Map<string, { model: Denoiser; summary: ModelSummary }>();
 
 const stem = (path: string) => (path.split('/').pop() ?? path).replace(/\.[^.]+$/, '');
 
-/** An empty network of the checkpoint's architecture, and its config as JSON for the model card. */
-function createFromConfig(c: CheckpointConfig): { model: Denoiser; json: Record<string, unknown> } {
-  if (c.arch === 'unet') return { model: createUNet(c.config, 'zeros'), json: unetConfigToJson(c.config) };
-  const dit = ditConfigFromJson(c.json);
-  if (!dit.ok) throw new Error(`The DiT config is not valid: ${dit.error}`);
-  return { model: createDiT(dit.value, 'zeros'), json: ditConfigToJson(dit.value) };
-}
-
 /** Builds a Denoiser from checkpoint bytes; throws with a message that says what is wrong and what to do. */
 function buildModel(id: string, name: string, payload: Payload): { model: Denoiser; summary: ModelSummary } {
-  const parsed = parseSafetensors(payload.checkpoint);
-  if (!parsed.ok) throw new Error(`${name} is not a readable safetensors file: ${parsed.error}`);
-  const config = readCheckpointConfig(parsed.value, payload.sidecar ?? undefined);
-  if (!config.ok) throw new Error(config.error);
-  const { model, json } = createFromConfig(config.value);
-  const loaded = loadStateDict(model, parsed.value.tensors);
-  if (!loaded.ok) {
-    model.dispose();
-    throw new Error(loaded.error);
-  }
+  const loaded = denoiserFromCheckpoint(payload.checkpoint, name, payload.sidecar ?? undefined);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const { model, json, prefix } = loaded.value;
   const paramCount = model.specs.reduce((n, s) => n + s.torchShape.reduce((a, b) => a * b, 1), 0);
   const [c, h, w] = model.imageShape;
   const summary: ModelSummary = {
@@ -56,7 +38,7 @@ function buildModel(id: string, name: string, payload: Payload): { model: Denois
     imageShape: [c, h, w],
     paramCount,
     config: json,
-    prefix: loaded.value.prefix,
+    prefix,
     persisted: false,
   };
   return { model, summary };

@@ -37,6 +37,13 @@ export interface DenoiserOutput {
   taps: FeatureTap[];
 }
 
+export interface ForwardOptions {
+  /** Also return the feature taps (no extra pass). */
+  taps?: boolean;
+  /** Training mode: dropout where the architecture has it (the UNet's `conv2.0`). */
+  training?: boolean;
+}
+
 export interface Denoiser {
   readonly arch: 'unet' | 'dit';
   /** [channels, height, width], as the official configs write `image_shape`. */
@@ -49,6 +56,6 @@ export interface Denoiser {
    * One network evaluation. `x` is NHWC in the model's [-1, 1] space; `t` is the network's time input, one
    * per image (t/1000 for DDPM). Call inside tf.tidy or dispose the outputs.
    */
-  forward(x: tf.Tensor4D, t: tf.Tensor1D, options?: { taps?: boolean }): DenoiserOutput;
+  forward(x: tf.Tensor4D, t: tf.Tensor1D, options?: ForwardOptions): DenoiserOutput;
   dispose(): void;
 }

@@ -131,3 +131,22 @@ function boxMuller(a: number, b: number, out: Float64Array, at: number): void {
   out[at] = r * Math.cos(theta);
   out[at + 1] = r * Math.sin(theta);
 }
+
+/**
+ * `count` uniform values in [0, 1) of stream `stream` under `seed`, for draws other than noise (timesteps,
+ * flips, shuffles). Counter word 3 = `purpose` (≥ 1) keeps them independent of `gaussianNoise` (word 3 = 0).
+ */
+export function uniformValues(seed: number, stream: number, count: number, purpose = 1): Float64Array {
+  checkInteger('seed', seed, Number.MAX_SAFE_INTEGER);
+  checkInteger('stream', stream, 0xffffffff);
+  checkInteger('purpose', purpose, 0xffffffff);
+  const k0 = seed >>> 0;
+  const k1 = Math.floor(seed / 2 ** 32) >>> 0;
+  const out = new Float64Array(count);
+  const words = new Uint32Array(4);
+  for (let block = 0; 4 * block < count; block++) {
+    philoxInto(block >>> 0, 0, stream, purpose, k0, k1, words);
+    for (let j = 0; j < 4 && 4 * block + j < count; j++) out[4 * block + j] = words[j] / 2 ** 32;
+  }
+  return out;
+}

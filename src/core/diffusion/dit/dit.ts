@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { unwrap } from '../../result';
-import type { Denoiser, DenoiserOutput, FeatureTap, ParamSpec } from '../denoiser';
+import type { Denoiser, DenoiserOutput, FeatureTap, ForwardOptions, ParamSpec } from '../denoiser';
 import { createParams, type ParamInit } from '../unet/params';
 import { type DiTConfig, ditGeometry, validateDiTConfig } from './config';
 import { ditSpecs, FREQUENCY_EMBEDDING_SIZE } from './specs';
@@ -177,7 +177,7 @@ class DiT implements DiTDenoiser {
     return tf.add(h, tf.mul(tf.reshape(gateMlp, [b, 1, d]), mlp)) as tf.Tensor3D;
   }
 
-  forward(x: tf.Tensor4D, t: tf.Tensor1D, options: { taps?: boolean } = {}): DenoiserOutput {
+  forward(x: tf.Tensor4D, t: tf.Tensor1D, options: ForwardOptions = {}): DenoiserOutput {
     this.checkInputs(x, t);
     const wantTaps = options.taps ?? false;
     const { gridH, gridW, tokens, channels } = this.geometry;

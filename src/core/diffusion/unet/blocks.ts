@@ -16,6 +16,7 @@ export function residualBlock(
   tAct: tf.Tensor2D,
   r: ResBlockPlan,
   params: ParamLookup,
+  dropout = 0,
 ): tf.Tensor4D {
   const resample = r.resample === 'up' ? upsampleNearest2x : r.resample === 'down' ? avgPool2x : null;
   let h = norm(x, params, `${r.prefix}.norm1`, 32, true);
@@ -25,16 +26,23 @@ export function residualBlock(
   const timeBias = linear(tAct, params, `${r.prefix}.time_emb.1`);
   h = tf.add(h, tf.reshape(timeBias, [timeBias.shape[0], 1, 1, r.outChannels]));
   h = norm(h, params, `${r.prefix}.norm2`, 32, true);
-  h = conv2d(h, params, `${r.prefix}.conv2.1`); // conv2.0 is Dropout: identity at inference
+  if (dropout > 0) h = tf.dropout(h, dropout) as tf.Tensor4D; // conv2.0 is Dropout: identity at inference
+  h = conv2d(h, params, `${r.prefix}.conv2.1`);
   const shortcut = r.inChannels !== r.outChannels ? conv2d(skip, params, `${r.prefix}.shortcut`) : skip;
   return tf.add(h, shortcut);
 }
 
 /** One entry of `down` / `up` (a ResAttBlock's skip concatenation is done by the caller). */
-export function runStage(s: StagePlan, x: tf.Tensor4D, tAct: tf.Tensor2D, params: ParamLookup): tf.Tensor4D {
+export function runStage(
+  s: StagePlan,
+  x: tf.Tensor4D,
+  tAct: tf.Tensor2D,
+  params: ParamLookup,
+  dropout = 0,
+): tf.Tensor4D {
   switch (s.kind) {
     case 'resatt': {
-      const h = residualBlock(x, tAct, s.res, params);
+      const h = residualBlock(x, tAct, s.res, params, dropout);
       return s.attn ? attentionBlock(h, s.attn, params) : h;
     }
     case 'conv-down':
@@ -43,6 +51,6 @@ export function runStage(s: StagePlan, x: tf.Tensor4D, tAct: tf.Tensor2D, params
       return conv2d(upsampleNearest2x(x), params, s.prefix);
     case 'res-down':
     case 'res-up':
-      return residualBlock(x, tAct, s.op, params);
+      return residualBlock(x, tAct, s.op, params, dropout);
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { unwrap } from '../../result';
-import type { Denoiser, DenoiserOutput, FeatureTap, ParamSpec } from '../denoiser';
+import type { Denoiser, DenoiserOutput, FeatureTap, ForwardOptions, ParamSpec } from '../denoiser';
 import { attentionBlock } from './attention';
 import { residualBlock, runStage } from './blocks';
 import { type UNetConfig, validateUNetConfig } from './config';
@@ -43,9 +43,10 @@ class UNet implements UNetDenoiser {
     return this.variables;
   }
 
-  forward(x: tf.Tensor4D, t: tf.Tensor1D, options: { taps?: boolean } = {}): DenoiserOutput {
+  forward(x: tf.Tensor4D, t: tf.Tensor1D, options: ForwardOptions = {}): DenoiserOutput {
     this.checkInputs(x, t);
     const wantTaps = options.taps ?? false;
+    const drop = options.training ? this.config.dropout : 0;
     const { plan } = this;
     const P = this.variables;
     return tf.tidy(() => {
@@ -54,23 +55,23 @@ class UNet implements UNetDenoiser {
       let h = conv2d(x, P, 'image_proj');
       const skips: tf.Tensor4D[] = [h];
       for (const stage of plan.down) {
-        h = runStage(stage, h, tAct, P);
+        h = runStage(stage, h, tAct, P, drop);
         skips.push(h);
       }
-      h = residualBlock(h, tAct, plan.middle.res1, P);
+      h = residualBlock(h, tAct, plan.middle.res1, P, drop);
       h = attentionBlock(h, plan.middle.attn, P);
-      h = residualBlock(h, tAct, plan.middle.res2, P);
+      h = residualBlock(h, tAct, plan.middle.res2, P, drop);
       const taps: FeatureTap[] = [];
       for (const stage of plan.up) {
         if (stage.kind === 'resatt') {
           const skip = skips.pop();
           if (!skip) throw new Error('UNet: skip stack exhausted'); // the plan guarantees this never happens
-          h = runStage(stage, tf.concat([h, skip], 3), tAct, P); // torch.cat((x, s)): decoder tensor first
+          h = runStage(stage, tf.concat([h, skip], 3), tAct, P, drop); // torch.cat((x, s)): decoder tensor first
           if (wantTaps && stage.tap) {
             taps.push({ name: stage.tap, activation: h, pooled: tf.mean(h, [1, 2]) as tf.Tensor2D });
           }
         } else {
-          h = runStage(stage, h, tAct, P);
+          h = runStage(stage, h, tAct, P, drop);
         }
       }
       const eps = conv2d(norm(h, P, 'norm', 8, true), P, 'final'); // GroupNorm(8), not 32

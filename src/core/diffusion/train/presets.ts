@@ -1,0 +1,59 @@
+/**
+ * Network sizes for training in the browser or on a 2-core CPU: `small` is what the shipped MNIST models
+ * use, `tiny` trains in seconds (tests, first tries). Each is an official-format config, so a model trained
+ * here exports to and imports from the official code's layout.
+ */
+import type { CheckpointConfig } from '../../io/checkpoint';
+import type { DiTConfig } from '../dit/config';
+import { ditConfigToJson } from '../dit/config-json';
+import type { UNetConfig } from '../unet/config';
+
+export type TrainArch = 'unet' | 'dit';
+export type TrainPresetId = 'tiny' | 'small';
+
+type Shape = readonly [number, number, number];
+
+const unetPresets: Record<TrainPresetId, (shape: Shape) => UNetConfig> = {
+  // One resolution drop, no attention: ~0.2M parameters.
+  tiny: (imageShape) => ({
+    imageShape,
+    nChannels: 32,
+    chMults: [1, 1],
+    isAttn: [false, false],
+    attnChannelsPerHead: null,
+    nBlocks: 1,
+    useResForUpdown: false,
+    dropout: 0,
+  }),
+  // 28 -> 14 -> 7 with attention only at 7x7: wasm's batched matmul is slow, so attention stays on 49 tokens.
+  small: (imageShape) => ({
+    imageShape,
+    nChannels: 32,
+    chMults: [1, 2, 2],
+    isAttn: [false, false, true],
+    attnChannelsPerHead: null,
+    nBlocks: 1,
+    useResForUpdown: false,
+    dropout: 0,
+  }),
+};
+
+const ditPresets: Record<TrainPresetId, (shape: Shape) => DiTConfig> = {
+  tiny: (imageShape) => ({
+    imageShape,
+    patchSize: imageShape[1] % 7 === 0 ? 7 : 4,
+    hiddenSize: 32,
+    depth: 2,
+    numHeads: 2,
+    mlpRatio: 2,
+  }),
+  small: (imageShape) => ({ imageShape, patchSize: 4, hiddenSize: 128, depth: 6, numHeads: 4, mlpRatio: 4 }),
+};
+
+/** The network config of a preset for images of `imageShape` ([C, H, W]). */
+export function presetConfig(arch: TrainArch, preset: TrainPresetId, imageShape: Shape): CheckpointConfig {
+  if (arch === 'unet') return { arch: 'unet', config: unetPresets[preset](imageShape), source: 'metadata' };
+  return { arch: 'dit', json: ditConfigToJson(ditPresets[preset](imageShape)), source: 'metadata' };
+}
+
+export const TRAIN_PRESET_IDS: readonly TrainPresetId[] = ['tiny', 'small'];
