@@ -3,7 +3,8 @@
  * run on each backend, and writes JSON. Absolute times on SwiftShader (webgpu without a GPU) mean nothing;
  * the ratios measured in the same run mean a little. Run it on a real GPU machine for real figures.
  *
- *   npm run bench -- [--backends webgpu,wasm,cpu] [--runs 10] [--out bench-results/bench.json]
+ *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid] [--runs 10]
+ *                    [--out bench-results/bench.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,11 +21,13 @@ import {
 } from '../src/core/diffusion/unet';
 import { groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
+import { benchReid } from './bench-reid';
 import { startNodeWebGPU } from './lib/node-webgpu';
 
 const { values: args } = parseArgs({
   options: {
     backends: { type: 'string', default: 'webgpu,wasm,cpu' },
+    suites: { type: 'string', default: 'groupnorm,unet,reid' },
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench-results/bench.json' },
   },
@@ -90,6 +93,7 @@ async function selectBackend(name: string): Promise<boolean> {
 
 async function main(): Promise<void> {
   const runs = Number(args.runs);
+  const suites = new Set(args.suites.split(','));
   const results: Record<string, unknown>[] = [];
   for (const backend of args.backends.split(',')) {
     if (!(await selectBackend(backend))) continue;
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
         ? (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } })
             .adapterInfo
         : undefined;
-    for (const c of CASES) {
+    for (const c of suites.has('groupnorm') ? CASES : []) {
       const inputs = randomInputs(c.shape, 1);
       const x = tf.tensor4d(inputs.x, c.shape);
       const gamma = tf.tensor1d(inputs.gamma);
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
         `${backend.padEnd(7)} ${c.name.padEnd(28)} ${row.kernel.padEnd(14)} ${kernelMs.toFixed(2).padStart(9)} ms   tf ops ${tfOpsMs.toFixed(2).padStart(9)} ms   x${row.speedup}`,
       );
     }
-    for (const c of UNET_CASES.filter((u) => u.backends.includes(backend))) {
+    for (const c of suites.has('unet') ? UNET_CASES.filter((u) => u.backends.includes(backend)) : []) {
       const model = createUNet(c.config, 'random', 1);
       const [ch, h, w] = model.imageShape;
       const x = tf.randomNormal([c.batch, h, w, ch]) as tf.Tensor4D;
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
         `${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step  ${(gflop / (ms / 1000)).toFixed(2)} GFLOP/s`,
       );
     }
+    if (suites.has('reid')) results.push({ op: 'ReID local distance', ...(await benchReid({ backend })) });
   }
   const report = {
     date: new Date().toISOString(),

@@ -3,7 +3,8 @@
  * matrix product for all stripe pairs (‖f‖² + ‖g‖² − 2 f·g, clamped at 0), tanh(√·/2), then the shortest
  * path as H² element-wise min/add steps over all pairs at once. The baseline the WGSL kernel is measured
  * against; float32 throughout, so near-identical stripes lose precision to cancellation (the kernel and the
- * CPU reference do not).
+ * CPU reference do not). The product takes b transposed beforehand: tfjs-wasm's matMul with transposeB was
+ * ~10× slower here than on a transposed copy.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -16,7 +17,7 @@ export function localDistanceByTfOps(query: tf.Tensor3D, gallery: tf.Tensor3D): 
     const b = tf.reshape(gallery, [numGallery * h, c]);
     const aNorms = tf.sum(tf.square(a), 1, true);
     const bNorms = tf.reshape(tf.sum(tf.square(b), 1), [1, numGallery * h]);
-    const squared = tf.relu(tf.sub(tf.add(aNorms, bNorms), tf.mul(tf.matMul(a, b, false, true), 2)));
+    const squared = tf.relu(tf.sub(tf.add(aNorms, bNorms), tf.mul(tf.matMul(a, tf.transpose(b)), 2)));
     const d = tf.tanh(tf.mul(tf.sqrt(squared), 0.5));
     // [Q·H, G·H] → [Q, H, G, H] → [H(i), H(j), Q, G]: one [Q, G] plane per cell.
     const cells = tf.unstack(

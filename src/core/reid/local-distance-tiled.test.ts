@@ -1,12 +1,13 @@
 /**
- * The tiling driver on the cpu backend (the CPU reference per tile): tile plans within their limits, and
- * tiled results identical to one untiled computation, with tiny budgets standing in for device limits.
+ * The tiling driver on the cpu and wasm backends (the CPU reference or the backend's matMul per tile): tile
+ * plans within their limits, and tiled results equal to one untiled computation, with tiny budgets standing
+ * in for device limits.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
-import { randomStripes } from './distances.fixtures';
+import { errorStats, randomStripes } from './distances.fixtures';
 import { localDistanceValues } from './local-distance-reference';
 import { computeLocalDistances, planTiles } from './local-distance-tiled';
 
@@ -54,9 +55,9 @@ describe('tile plans', () => {
   });
 });
 
-describe('tiled local distances on the cpu backend', () => {
+describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend) => {
   beforeAll(async () => {
-    await switchBackend('cpu');
+    await switchBackend(backend);
   });
 
   it.each([
@@ -66,30 +67,55 @@ describe('tiled local distances on the cpu backend', () => {
     [5, 41, 16, 4, 1024], // one image fills a quarter of the budget
     [1, 1, 8, 16, 512],
   ])(
-    '%d × %d images, H=%d, c=%d, %d-byte tiles: identical to one untiled run',
+    '%d × %d images, H=%d, c=%d, %d-byte tiles: the same as one untiled run',
     async (nq, ng, h, c, bytes) => {
       const q = randomStripes(nq, h, c, nq * 7 + 1, 0.3);
       const g = randomStripes(ng, h, c, ng * 7 + 2, 0.3);
       const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
-      const progress: number[] = [];
-      const before = tf.memory().numTensors;
-      const result = await computeLocalDistances(q, g, {
-        maxBufferBytes: bytes,
-        onProgress: (done, total) => progress.push(done / total),
-      });
-      expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
-      expect(progress.length).toBeGreaterThan(nq > 1 ? 1 : 0);
-      expect(progress[progress.length - 1]).toBe(1);
-      expect(result.aligned.data).toEqual(expected.subarray(0, nq * ng));
-      expect(result.unaligned.data).toEqual(expected.subarray(nq * ng));
-      expect([result.aligned.rows, result.aligned.cols]).toEqual([nq, ng]);
+      for (const method of ['kernel', 'gram'] as const) {
+        const progress: number[] = [];
+        const before = tf.memory().numTensors;
+        const result = await computeLocalDistances(q, g, {
+          method,
+          maxBufferBytes: bytes,
+          onProgress: (done, total) => progress.push(done / total),
+        });
+        expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+        expect(progress.length).toBeGreaterThan(nq > 1 ? 1 : 0);
+        expect(progress[progress.length - 1]).toBe(1);
+        expect([result.aligned.rows, result.aligned.cols]).toEqual([nq, ng]);
+        if (method === 'kernel') {
+          // The reference per tile: bit for bit the untiled result.
+          expect(result.aligned.data).toEqual(expected.subarray(0, nq * ng));
+          expect(result.unaligned.data).toEqual(expected.subarray(nq * ng));
+        } else {
+          // A float32 Gram with recomputed near-duplicates and a rational tanh: within 1e-5.
+          expect(errorStats(result.aligned.data, expected.subarray(0, nq * ng)).elementwise).toBeLessThan(
+            1e-5,
+          );
+          expect(errorStats(result.unaligned.data, expected.subarray(nq * ng)).elementwise).toBeLessThan(
+            1e-5,
+          );
+        }
+      }
     },
   );
+
+  it('the Gram method recomputes near-duplicate stripes: exact zeros, no float32 cancellation', async () => {
+    const q = randomStripes(4, 8, 128, 3, 10);
+    const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
+    const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
+    const result = await computeLocalDistances(q, nearCopy, { method: 'gram' });
+    expect(errorStats(result.aligned.data, expected.subarray(0, 16)).elementwise).toBeLessThan(1e-5);
+    expect(errorStats(result.unaligned.data, expected.subarray(16)).elementwise).toBeLessThan(1e-5);
+    const self = await computeLocalDistances(q, q, { method: 'gram' });
+    expect([0, 5, 10, 15].map((k) => self.unaligned.data[k])).toEqual([0, 0, 0, 0]);
+  });
 
   it('can skip the unaligned matrix, handles empty sets, and stops when aborted', async () => {
     const q = randomStripes(6, 4, 8, 1);
     const g = randomStripes(9, 4, 8, 2);
-    const aligned = (await computeLocalDistances(q, g, { unaligned: false })).aligned.data;
+    const aligned = (await computeLocalDistances(q, g, { unaligned: false, method: 'kernel' })).aligned.data;
     expect(aligned).toEqual(localDistanceValues(q.data, 6, g.data, 9, 4, 8).subarray(0, 54));
     const empty = await computeLocalDistances(randomStripes(0, 4, 8, 3), g);
     expect(empty.aligned.data).toHaveLength(0);

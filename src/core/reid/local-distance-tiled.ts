@@ -1,8 +1,12 @@
 /**
  * Local distances for problems of any size: the query × gallery grid is cut into tiles so that no buffer (a
  * query tile, a gallery tile, an output tile) exceeds a byte budget or the device's
- * maxStorageBufferBindingSize, and no dispatch exceeds maxComputeWorkgroupsPerDimension. Each tile runs the
- * local-distance kernel on the active backend and is read back into one Float32Array per distance.
+ * maxStorageBufferBindingSize, and no dispatch exceeds maxComputeWorkgroupsPerDimension. Each tile is read
+ * back into one Float32Array per distance. Two methods:
+ *  - 'kernel': the local-distance kernel (the WGSL program on webgpu, the CPU reference elsewhere);
+ *  - 'gram': the backend's matMul for the stripe dot products, then the transform and the shortest path in
+ *    JS (`localDistancesFromGram`): the fast path on wasm, whose matMul is SIMD.
+ * 'auto' (the default) takes the kernel on webgpu and the Gram elsewhere.
  *
  * Every tile has the same shape (the last ones are padded with zero features and their extra results
  * dropped): tfjs pools GPU buffers by exact size and caches pipelines per shape class, so one tile shape
@@ -12,6 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { checkFinite, checkSameStripes, type StripeFeatures } from './features';
+import { squaredNorms } from './gram';
+import { localDistancesFromGram, transposeStripes } from './local-distance-gram';
 import { localDistance } from './local-distance-kernel';
 import { imagesPerTile } from './local-distance-program';
 import type { LocalDistances } from './local-distance-reference';
@@ -19,7 +25,11 @@ import type { LocalDistances } from './local-distance-reference';
 /** Default budget per buffer: small enough for any WebGPU device (the spec's minimum limit is 128 MiB). */
 export const DEFAULT_TILE_BYTES = 64 * 1024 * 1024;
 
+export type LocalDistanceMethod = 'auto' | 'kernel' | 'gram';
+
 export interface TiledLocalDistanceOptions {
+  /** How each tile is computed (see the file comment); default 'auto'. */
+  readonly method?: LocalDistanceMethod;
   /** Most bytes one buffer may take (default 64 MiB); the device's storage-buffer limit caps it too. */
   readonly maxBufferBytes?: number;
   /** Also return the unaligned distances (default true); false halves the host memory of the result. */
@@ -43,6 +53,8 @@ export interface TileLimits {
   readonly maxBufferBytes: number;
   /** Workgroups per dispatch dimension (Infinity off WebGPU). */
   readonly maxWorkgroupsPerDimension: number;
+  /** Output bytes per pair: 8 for the kernel's two distances (default), 4·H² for a Gram tile. */
+  readonly bytesPerPair?: number;
 }
 
 /**
@@ -55,13 +67,13 @@ export function planTiles(
   numGallery: number,
   stripes: number,
   channels: number,
-  { maxBufferBytes, maxWorkgroupsPerDimension }: TileLimits,
+  { maxBufferBytes, maxWorkgroupsPerDimension, bytesPerPair = 8 }: TileLimits,
 ): TilePlan {
   const imageBytes = stripes * channels * 4;
   const imagesPerDispatch = maxWorkgroupsPerDimension * imagesPerTile(Math.min(stripes, 64));
   const maxImages = Math.min(Math.floor(maxBufferBytes / imageBytes), imagesPerDispatch);
-  // The output tile is 2 × queryTile × galleryTile floats; leave room for at least one query.
-  const maxGallery = Math.min(maxImages, Math.floor(maxBufferBytes / 8));
+  // The output tile takes bytesPerPair × queryTile × galleryTile; leave room for at least one query.
+  const maxGallery = Math.min(maxImages, Math.floor(maxBufferBytes / bytesPerPair));
   if (maxGallery < 1) {
     throw new Error(
       `localDistances: one image of ${stripes} x ${channels} floats does not fit a ${maxBufferBytes}-byte buffer`,
@@ -69,7 +81,7 @@ export function planTiles(
   }
   const galleryTiles = Math.max(1, Math.ceil(numGallery / maxGallery));
   const galleryTile = Math.max(1, Math.ceil(numGallery / galleryTiles));
-  const maxQuery = Math.min(maxImages, Math.floor(maxBufferBytes / (8 * galleryTile)));
+  const maxQuery = Math.min(maxImages, Math.floor(maxBufferBytes / (bytesPerPair * galleryTile)));
   const queryTiles = Math.max(1, Math.ceil(numQuery / maxQuery));
   const queryTile = Math.max(1, Math.ceil(numQuery / queryTiles));
   return { queryTile, galleryTile, queryTiles, galleryTiles };
@@ -97,9 +109,80 @@ function tileOf(features: StripeFeatures, first: number, tile: number): Float32A
   return padded;
 }
 
+/** One tile on its way: the tensor being read back and how its values become [2, qt, gt] distances. */
+interface InFlight {
+  readonly out: tf.Tensor;
+  readonly values: Promise<tf.backend_util.TypedArray>;
+  readonly finish: (values: Float32Array) => Float32Array;
+  readonly q0: number;
+  readonly g0: number;
+}
+
+/** Starts the tiles of one gallery tile: `run(q0)` queues the query tile starting at q0. */
+type GalleryTileRunner = { run(q0: number): Omit<InFlight, 'values' | 'q0' | 'g0'>; dispose(): void };
+
+/** The kernel per tile: its output is already [2, qt, gt]. */
+function kernelRunner(
+  query: StripeFeatures,
+  gallery: StripeFeatures,
+  g0: number,
+  plan: TilePlan,
+): GalleryTileRunner {
+  const { stripes: h, channels: c } = query;
+  const { queryTile: qt, galleryTile: gt } = plan;
+  const galleryTile = tf.tensor3d(tileOf(gallery, g0, gt), [gt, h, c]);
+  return {
+    run: (q0) => ({
+      out: tf.tidy(() => localDistance(tf.tensor3d(tileOf(query, q0, qt), [qt, h, c]), galleryTile)),
+      finish: (values) => values,
+    }),
+    dispose: () => galleryTile.dispose(),
+  };
+}
+
+/** The backend's matMul per tile [qt·H, c] × [c, gt·H], then the distances from the Gram in JS. */
+function gramRunner(
+  query: StripeFeatures,
+  gallery: StripeFeatures,
+  g0: number,
+  plan: TilePlan,
+): GalleryTileRunner {
+  const { stripes: h, channels: c } = query;
+  const { queryTile: qt, galleryTile: gt } = plan;
+  const galleryData = tileOf(gallery, g0, gt);
+  const galleryNorms = squaredNorms(galleryData, c);
+  const galleryT = tf.tensor2d(transposeStripes(galleryData, gt * h, c), [c, gt * h]);
+  const distances = new Float32Array(2 * qt * gt);
+  return {
+    run: (q0) => {
+      const queryData = tileOf(query, q0, qt);
+      return {
+        out: tf.tidy(() => tf.matMul(tf.tensor2d(queryData, [qt * h, c]), galleryT)),
+        finish: (gram) => {
+          const queryNorms = squaredNorms(queryData, c);
+          localDistancesFromGram(
+            gram,
+            queryData,
+            queryNorms,
+            qt,
+            galleryData,
+            galleryNorms,
+            gt,
+            h,
+            c,
+            distances,
+          );
+          return distances;
+        },
+      };
+    },
+    dispose: () => galleryT.dispose(),
+  };
+}
+
 /**
  * The aligned and unaligned local distances of every query × gallery pair, computed tile by tile on the
- * active backend (the WGSL kernel on webgpu, the CPU reference elsewhere) and read back.
+ * active backend and read back.
  */
 export async function computeLocalDistances(
   query: StripeFeatures,
@@ -111,13 +194,13 @@ export async function computeLocalDistances(
   checkFinite('gallery features', gallery.data);
   const { stripes, channels } = query;
   const withUnaligned = options.unaligned ?? true;
-  const plan = planTiles(
-    query.count,
-    gallery.count,
-    stripes,
-    channels,
-    activeTileLimits(options.maxBufferBytes),
-  );
+  const method = options.method ?? 'auto';
+  const useKernel = method === 'kernel' || (method === 'auto' && tf.getBackend() === 'webgpu');
+  const limits = activeTileLimits(options.maxBufferBytes);
+  const plan = planTiles(query.count, gallery.count, stripes, channels, {
+    ...limits,
+    bytesPerPair: useKernel ? 8 : 4 * stripes * stripes,
+  });
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
   const total = plan.queryTiles * plan.galleryTiles;
@@ -135,12 +218,6 @@ export async function computeLocalDistances(
     }
   };
 
-  interface InFlight {
-    readonly out: tf.Tensor;
-    readonly values: Promise<tf.backend_util.TypedArray>;
-    readonly q0: number;
-    readonly g0: number;
-  }
   const inFlight: InFlight[] = [];
   let done = 0;
   // Waits for the oldest tiles until at most `keep` are left in flight.
@@ -148,7 +225,7 @@ export async function computeLocalDistances(
     while (inFlight.length > keep) {
       const tile = inFlight.shift() as InFlight;
       try {
-        store((await tile.values) as Float32Array, tile.q0, tile.g0);
+        store(tile.finish((await tile.values) as Float32Array), tile.q0, tile.g0);
       } finally {
         tile.out.dispose();
       }
@@ -158,22 +235,21 @@ export async function computeLocalDistances(
 
   try {
     for (let g0 = 0; g0 < gallery.count; g0 += gt) {
-      const galleryTile = tf.tensor3d(tileOf(gallery, g0, gt), [gt, stripes, channels]);
+      const runner = (useKernel ? kernelRunner : gramRunner)(query, gallery, g0, plan);
       try {
         for (let q0 = 0; q0 < query.count; q0 += qt) {
           options.signal?.throwIfAborted();
-          const out = tf.tidy(() =>
-            localDistance(tf.tensor3d(tileOf(query, q0, qt), [qt, stripes, channels]), galleryTile),
-          );
+          const tile = runner.run(q0);
           // Queue this tile's readback, then wait for the previous one: the device works meanwhile.
-          inFlight.push({ out, values: out.data(), q0, g0 });
+          inFlight.push({ ...tile, values: tile.out.data(), q0, g0 });
           await drain(1);
         }
+        // The gram runner's JS buffers belong to this gallery tile: finish its tiles before the next one.
+        await drain(0);
       } finally {
-        galleryTile.dispose();
+        runner.dispose();
       }
     }
-    await drain(0);
   } finally {
     // After an abort or an error: release what is still in flight.
     for (const tile of inFlight.splice(0)) {

@@ -1,0 +1,315 @@
+/**
+ * The ReID local-distance benchmark: pairs per second of the aligned local distance (H = 8 stripes of
+ * c = 128) for every path a backend has, measured in one run on the same data, then the wall time of the
+ * Market-1501-sized problem (3,368 queries × 15,913 gallery images) through the tiling driver.
+ *
+ * Paths: 'wgsl' (the kernel per tile, webgpu only), 'cpu-reference' (the plain-JS reference, the same on
+ * every backend), 'gram' (the backend's matMul + the transform and shortest path in JS: the fast path off
+ * WebGPU) and 'tf-ops' (the formulation from plain tfjs ops). Each path runs on the 1,000 × 5,000 problem,
+ * or, where the first tile shows it would take more than `maxSecondsPerPath`, on as many of the 1,000
+ * queries as fit that time (pairs/s is a rate; the row says how many pairs it timed). Each path's results
+ * are checked against the CPU reference on the queries both computed.
+ *
+ *   npx tsx scripts/bench-reid.ts [--backend wasm] [--seconds 60] [--market auto|yes|no]
+ *   (or through `npm run bench -- --suites reid`)
+ */
+import { cpus } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { errorStats, randomStripes } from '../src/core/reid/distances.fixtures';
+import { normalizeStripes, type StripeFeatures, stripeFeatures } from '../src/core/reid/features';
+import { localDistanceValues } from '../src/core/reid/local-distance-reference';
+import { localDistanceByTfOps } from '../src/core/reid/local-distance-tfops';
+import {
+  activeTileLimits,
+  computeLocalDistances,
+  type LocalDistanceMethod,
+  planTiles,
+} from '../src/core/reid/local-distance-tiled';
+import { startNodeWebGPU } from './lib/node-webgpu';
+
+/** huanghoujing's numpy `low_memory_local_dist` on this 2-core machine (the issue's figure). */
+export const NUMPY_PAIRS_PER_SECOND = 0.12e6;
+/** The issue's goal: 20× numpy. */
+export const GOAL_PAIRS_PER_SECOND = 20 * NUMPY_PAIRS_PER_SECOND;
+
+export type ReidPath = 'wgsl' | 'cpu-reference' | 'gram' | 'tf-ops';
+
+export interface ReidBenchOptions {
+  /** 'webgpu' (Dawn in Node), 'wasm' or 'cpu'; started if it is not the active backend. */
+  readonly backend: string;
+  readonly queries?: number;
+  readonly gallery?: number;
+  readonly stripes?: number;
+  readonly channels?: number;
+  /** Per path, the longest timed run; slower paths time fewer queries (default 60 s). */
+  readonly maxSecondsPerPath?: number;
+  /** 'auto' runs the Market-sized problem unless the fastest path's rate says it takes over maxMarketSeconds. */
+  readonly market?: 'auto' | 'yes' | 'no';
+  readonly maxMarketSeconds?: number;
+  readonly paths?: readonly ReidPath[];
+  readonly log?: (line: string) => void;
+}
+
+export interface ReidPathResult {
+  readonly path: ReidPath;
+  readonly queries: number;
+  readonly gallery: number;
+  readonly pairs: number;
+  readonly seconds: number;
+  readonly pairsPerSecond: number;
+  readonly timesNumpy: number;
+  /** max |path − reference| / max |reference| on the queries both computed. */
+  readonly relativeErrorVsReference: number | null;
+}
+
+export interface ReidBenchResult {
+  readonly suite: 'reid-local-distance';
+  readonly backend: string;
+  readonly adapter: string | null;
+  readonly cpu: string;
+  readonly shape: { queries: number; gallery: number; stripes: number; channels: number };
+  readonly numpyPairsPerSecond: number;
+  readonly goalPairsPerSecond: number;
+  readonly paths: ReidPathResult[];
+  readonly market:
+    | {
+        ran: true;
+        method: LocalDistanceMethod;
+        seconds: number;
+        pairsPerSecond: number;
+        tiles: number;
+        tile: string;
+      }
+    | { ran: false; reason: string; estimatedSeconds: number | null };
+}
+
+const MARKET = { queries: 3368, gallery: 15913 };
+
+async function selectBackend(name: string): Promise<void> {
+  if (tf.getBackend() === name) return;
+  if (name === 'webgpu') await startNodeWebGPU();
+  else if (!(await tf.setBackend(name))) throw new Error(`could not start the ${name} backend`);
+  await tf.ready();
+}
+
+function adapterName(): string | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const info = (tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string } })
+    .adapterInfo;
+  return info ? `${info.vendor}/${info.architecture}` : 'unknown';
+}
+
+/** Unit-norm stripes, as the reproduction's normalize_feature gives: stripe distances spread over (0, 0.76]. */
+function features(count: number, stripes: number, channels: number, seed: number): StripeFeatures {
+  return normalizeStripes(randomStripes(count, stripes, channels, seed));
+}
+
+/** The first `count` images. */
+const head = (f: StripeFeatures, count: number) =>
+  stripeFeatures(f.data.subarray(0, count * f.stripes * f.channels), count, f.stripes, f.channels);
+
+/** [2, Q, G] local distances of `query` × `gallery` by one path. */
+async function runPath(
+  path: ReidPath,
+  query: StripeFeatures,
+  gallery: StripeFeatures,
+): Promise<Float32Array> {
+  const { count: nq, stripes: h, channels: c } = query;
+  const ng = gallery.count;
+  if (path === 'cpu-reference') return localDistanceValues(query.data, nq, gallery.data, ng, h, c);
+  if (path === 'tf-ops') return tfOpsTiled(query, gallery);
+  const { aligned, unaligned } = await computeLocalDistances(query, gallery, {
+    method: path === 'wgsl' ? 'kernel' : 'gram',
+  });
+  const out = new Float32Array(2 * nq * ng);
+  out.set(aligned.data);
+  out.set(unaligned.data, nq * ng);
+  return out;
+}
+
+/** The tf-ops formulation over query tiles whose Gram stays near 16 MiB (its temporaries are ~10× that). */
+async function tfOpsTiled(query: StripeFeatures, gallery: StripeFeatures): Promise<Float32Array> {
+  const { count: nq, stripes: h, channels: c } = query;
+  const ng = gallery.count;
+  const tile = Math.max(1, Math.floor((16 * 2 ** 20) / (4 * h * h * Math.max(ng, 1))));
+  const out = new Float32Array(2 * nq * ng);
+  const g = tf.tensor3d(gallery.data, [ng, h, c]);
+  try {
+    for (let q0 = 0; q0 < nq; q0 += tile) {
+      const rows = Math.min(tile, nq - q0);
+      const part = tf.tidy(() =>
+        localDistanceByTfOps(
+          tf.tensor3d(query.data.subarray(q0 * h * c, (q0 + rows) * h * c), [rows, h, c]),
+          g,
+        ),
+      );
+      const values = await part.data();
+      part.dispose();
+      out.set(values.subarray(0, rows * ng), q0 * ng);
+      out.set(values.subarray(rows * ng), nq * ng + q0 * ng);
+    }
+  } finally {
+    g.dispose();
+  }
+  return out;
+}
+
+/** The aligned plane of [2, Q, G] values, first `rows` queries. */
+const alignedRows = (values: Float32Array, rows: number, ng: number) => values.subarray(0, rows * ng);
+
+/** Runs every path of the backend on the same data and the Market-sized problem; returns JSON-able figures. */
+export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchResult> {
+  const log = options.log ?? console.log;
+  await selectBackend(options.backend);
+  const backend = tf.getBackend();
+  const adapter = adapterName();
+  const shape = {
+    queries: options.queries ?? 1000,
+    gallery: options.gallery ?? 5000,
+    stripes: options.stripes ?? 8,
+    channels: options.channels ?? 128,
+  };
+  const maxSeconds = options.maxSecondsPerPath ?? 60;
+  const paths =
+    options.paths ??
+    // The reference first: every later path is checked against it.
+    ((backend === 'webgpu'
+      ? ['cpu-reference', 'wgsl', 'gram', 'tf-ops']
+      : ['cpu-reference', 'gram', 'tf-ops']) as ReidPath[]);
+  const { stripes: h, channels: c } = shape;
+  const query = features(shape.queries, h, c, 1);
+  const gallery = features(shape.gallery, h, c, 2);
+
+  let reference: { rows: number; values: Float32Array } | null = null;
+  const results: ReidPathResult[] = [];
+  for (const path of paths) {
+    // Warm-up (pipelines, kernels), then one tile to estimate the rate, then the timed run.
+    await runPath(path, head(query, 2), head(gallery, 16));
+    const probeRows = Math.min(shape.queries, 8);
+    let t0 = performance.now();
+    await runPath(path, head(query, probeRows), gallery);
+    const probeRate = (probeRows * shape.gallery) / ((performance.now() - t0) / 1000);
+    const rows = Math.max(
+      probeRows,
+      Math.min(shape.queries, Math.floor((probeRate * maxSeconds) / shape.gallery)),
+    );
+    t0 = performance.now();
+    const values = await runPath(path, head(query, rows), gallery);
+    const seconds = (performance.now() - t0) / 1000;
+    if (path === 'cpu-reference') reference = { rows, values };
+    const shared = reference ? Math.min(reference.rows, rows) : 0;
+    const relativeError = reference
+      ? errorStats(
+          alignedRows(values, shared, shape.gallery),
+          alignedRows(reference.values, shared, shape.gallery),
+        ).relative
+      : null;
+    const pairs = rows * shape.gallery;
+    const row: ReidPathResult = {
+      path,
+      queries: rows,
+      gallery: shape.gallery,
+      pairs,
+      seconds: Number(seconds.toFixed(3)),
+      pairsPerSecond: Math.round(pairs / seconds),
+      timesNumpy: Number((pairs / seconds / NUMPY_PAIRS_PER_SECOND).toFixed(2)),
+      relativeErrorVsReference: relativeError === null ? null : Number(relativeError.toExponential(2)),
+    };
+    results.push(row);
+    log(
+      `reid ${backend.padEnd(7)} ${path.padEnd(14)} ${rows} x ${shape.gallery} pairs in ${seconds.toFixed(2)} s: ` +
+        `${(row.pairsPerSecond / 1e6).toFixed(3)} M pairs/s (${row.timesNumpy}x numpy)` +
+        (relativeError === null ? '' : `, rel. error vs reference ${relativeError.toExponential(2)}`),
+    );
+  }
+
+  const market = await benchMarket(options, results, h, c, log);
+  return {
+    suite: 'reid-local-distance',
+    backend,
+    adapter,
+    cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    shape,
+    numpyPairsPerSecond: NUMPY_PAIRS_PER_SECOND,
+    goalPairsPerSecond: GOAL_PAIRS_PER_SECOND,
+    paths: results,
+    market,
+  };
+}
+
+/** The Market-1501-sized problem through `computeLocalDistances` ('auto': WGSL on webgpu, Gram elsewhere). */
+async function benchMarket(
+  options: ReidBenchOptions,
+  results: readonly ReidPathResult[],
+  h: number,
+  c: number,
+  log: (line: string) => void,
+): Promise<ReidBenchResult['market']> {
+  const pairs = MARKET.queries * MARKET.gallery;
+  const autoPath: ReidPath = tf.getBackend() === 'webgpu' ? 'wgsl' : 'gram';
+  const rate = results.find((r) => r.path === autoPath)?.pairsPerSecond ?? null;
+  const estimatedSeconds = rate ? Math.round(pairs / rate) : null;
+  const mode = options.market ?? 'auto';
+  const limit = options.maxMarketSeconds ?? 900;
+  if (mode === 'no') return { ran: false, reason: 'not requested', estimatedSeconds };
+  if (mode === 'auto' && (estimatedSeconds === null || estimatedSeconds > limit)) {
+    const reason = `the ${autoPath} path's measured rate puts it at ~${estimatedSeconds ?? '?'} s, over the ${limit} s limit (--market yes runs it anyway)`;
+    log(`reid ${tf.getBackend()} Market-sized problem skipped: ${reason}`);
+    return { ran: false, reason, estimatedSeconds };
+  }
+  const query = features(MARKET.queries, h, c, 3);
+  const gallery = features(MARKET.gallery, h, c, 4);
+  const method: LocalDistanceMethod = autoPath === 'wgsl' ? 'kernel' : 'gram';
+  const plan = planTiles(MARKET.queries, MARKET.gallery, h, c, {
+    ...activeTileLimits(),
+    bytesPerPair: method === 'kernel' ? 8 : 4 * h * h,
+  });
+  let lastLogged = 0;
+  const t0 = performance.now();
+  const result = await computeLocalDistances(query, gallery, {
+    method,
+    unaligned: false,
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - lastLogged > 30_000 || done === total) {
+        lastLogged = now;
+        log(`reid Market-sized: ${done}/${total} tiles, ${((now - t0) / 1000).toFixed(0)} s`);
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (!result.aligned.data.every(Number.isFinite))
+    throw new Error('Market-sized run produced non-finite distances');
+  log(
+    `reid ${tf.getBackend().padEnd(7)} Market-sized ${MARKET.queries} x ${MARKET.gallery} (${method}): ${seconds.toFixed(1)} s, ` +
+      `${(pairs / seconds / 1e6).toFixed(3)} M pairs/s, ${plan.queryTiles * plan.galleryTiles} tiles`,
+  );
+  return {
+    ran: true,
+    method,
+    seconds: Number(seconds.toFixed(1)),
+    pairsPerSecond: Math.round(pairs / seconds),
+    tiles: plan.queryTiles * plan.galleryTiles,
+    tile: `${plan.queryTile} x ${plan.galleryTile} images`,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string', default: 'wasm' },
+      seconds: { type: 'string', default: '60' },
+      market: { type: 'string', default: 'auto' },
+    },
+  });
+  const result = await benchReid({
+    backend: values.backend,
+    maxSecondsPerPath: Number(values.seconds),
+    market: values.market as 'auto' | 'yes' | 'no',
+  });
+  console.log(JSON.stringify(result, null, 2));
+  process.exit(0);
+}
