@@ -8,6 +8,9 @@ import type { DatasetStats } from '../core/data/stats';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
 import type { KernelCheck } from '../core/gpu/kernel-check';
 
+export type TrainArch = 'unet' | 'dit';
+export type TrainPreset = 'tiny' | 'small';
+
 export interface JobProgress {
   done: number;
   total: number;
@@ -114,6 +117,122 @@ export interface SampleSummary {
   firstStepMs: number;
 }
 
+/** How often a training run reports, previews and saves (shared by a new run and a resumed one). */
+export interface TrainingSchedule {
+  /** The step count to reach (a resumed run continues from its checkpoint's step up to this). */
+  steps: number;
+  /** Sample a preview grid from the EMA weights every this many steps (0: never). */
+  previewEvery: number;
+  /** Images in the preview grid. */
+  previewCount: number;
+  /** DDIM steps per preview. */
+  previewSteps: number;
+  /** Save a checkpoint to IndexedDB every this many steps (0: only on demand and at the end). */
+  saveEvery: number;
+}
+
+export interface TrainRequest extends TrainingSchedule {
+  /** A data set the worker knows: 'mnist' (the embedded train split) or an upload's id. */
+  datasetId: string;
+  arch: TrainArch;
+  preset: TrainPreset;
+  batchSize: number;
+  lr: number;
+  seed?: number;
+}
+
+export interface ResumeRequest extends Partial<TrainingSchedule> {
+  checkpointId: string;
+  /** The data set to train on; null: the one the checkpoint was trained on in this browser. */
+  datasetId: string | null;
+  /** A new peak learning rate from here on (after a diverged run); the checkpoint's own when omitted. */
+  lr?: number;
+}
+
+export type TrainingState = 'running' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+export interface TrainingRunInfo {
+  runId: string;
+  /** e.g. "UNet tiny · MNIST (embedded, 10k)". */
+  name: string;
+  arch: TrainArch;
+  preset: TrainPreset | null;
+  datasetId: string;
+  datasetName: string;
+  trainImages: number;
+  imageShape: [number, number, number];
+  paramCount: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  /** The step the run (re)started at: 0 for a new run, the checkpoint's step when resumed. */
+  startStep: number;
+  schedule: TrainingSchedule;
+}
+
+export interface TrainingProgress {
+  step: number;
+  targetSteps: number;
+  loss: number;
+  /** Bias-corrected exponential moving average of the loss. */
+  smoothLoss: number;
+  lr: number;
+  gradNorm: number;
+  /** Training steps per second over the recent steps (network, update and readback; no previews or saves). */
+  stepsPerSecond: number;
+  /** Seconds to the target at the recent wall-clock rate (previews and saves included). */
+  etaSeconds: number | null;
+  /** Seconds spent training, summed over resumed sessions. */
+  wallSeconds: number;
+  memory: MemoryStats;
+  /** (step, loss, smoothed loss) points since the previous report. */
+  points: [number, number, number][];
+}
+
+export interface TrainingPreview {
+  step: number;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  /** uint8 NHWC [count, height, width, channels]. */
+  pixels: Uint8Array;
+  /** How long the preview took (DDIM steps on the EMA weights). */
+  ms: number;
+}
+
+export interface TrainingCheckpointInfo {
+  id: string;
+  runId: string;
+  /** File stem for downloads, e.g. "unet-tiny-mnist-step120". */
+  name: string;
+  arch: TrainArch;
+  preset: TrainPreset | null;
+  step: number;
+  /** The run's target step count; null for an uploaded checkpoint. */
+  targetSteps: number | null;
+  /** The smoothed loss at the save (null when unknown). */
+  loss: number | null;
+  createdAt: number;
+  /** The data set it trains on, when this browser knows it. */
+  datasetId: string | null;
+  datasetName: string;
+  kind: 'auto' | 'manual' | 'final' | 'upload';
+  bytes: number;
+  batchSize: number;
+  lr: number;
+}
+
+/** What a training run streams to the UI. */
+export type TrainingEvent =
+  | { type: 'started'; run: TrainingRunInfo; history: [number, number, number][] }
+  | { type: 'progress'; progress: TrainingProgress }
+  | { type: 'preview'; preview: TrainingPreview }
+  | { type: 'checkpoint'; checkpoint: TrainingCheckpointInfo }
+  /** A save to IndexedDB failed (quota, private mode): the checkpoint's bytes come along for a download. */
+  | { type: 'save-failed'; step: number; message: string; fileName: string; bytes: Uint8Array }
+  | { type: 'state'; state: TrainingState; message: string | null };
+
 export interface ComputeApi {
   init(preferred: BackendName | null): Promise<BackendInfo>;
   memory(): Promise<MemoryStats>;
@@ -157,4 +276,28 @@ export interface ComputeApi {
   trajectoryFrame(index: number): Promise<SampleFrame>;
   /** The last run's trajectory (x_t and x0 per step, in [-1, 1]) as safetensors. */
   exportTrajectory(): Promise<Uint8Array>;
+
+  /**
+   * Starts training in the worker; resolves once the networks are built and the data set checked (a
+   * mismatch rejects with the reason), then streams progress, previews and checkpoints to `onEvent`.
+   */
+  startTraining(request: TrainRequest, onEvent: (e: TrainingEvent) => void): Promise<TrainingRunInfo>;
+  /** Continues a stored checkpoint (its own settings and data set) up to `steps`. */
+  resumeTrainingFrom(request: ResumeRequest, onEvent: (e: TrainingEvent) => void): Promise<TrainingRunInfo>;
+  /** Resolves after the step in flight, with the run paused. */
+  pauseTraining(): Promise<void>;
+  continueTraining(): Promise<void>;
+  /** Stops after the step in flight, saves a final checkpoint (if any step is unsaved) and frees the networks. */
+  stopTraining(): Promise<void>;
+  /** Saves the running or paused run now; null when the save failed (a 'save-failed' event carries the bytes). */
+  saveTrainingCheckpoint(): Promise<TrainingCheckpointInfo | null>;
+  listTrainingCheckpoints(): Promise<TrainingCheckpointInfo[]>;
+  downloadTrainingCheckpoint(id: string): Promise<{ fileName: string; bytes: Uint8Array }>;
+  /** Stores an uploaded training checkpoint (it must carry a training record) so it can be resumed. */
+  uploadTrainingCheckpoint(file: UploadedFile): Promise<TrainingCheckpointInfo>;
+  deleteTrainingCheckpoint(id: string): Promise<void>;
+  /** Registers the checkpoint's EMA weights as a model, so the Sampling panel lists it. */
+  useTrainingCheckpointInSampling(id: string): Promise<ModelSummary>;
+  /** The newest stored checkpoint when its run stopped short of its target (offered after a reload). */
+  unfinishedTrainingRun(): Promise<TrainingCheckpointInfo | null>;
 }

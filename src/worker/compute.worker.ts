@@ -12,15 +12,26 @@ import { readPage } from '../core/data/splits';
 import { computeDatasetStats } from '../core/data/stats';
 import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
 import { checkCustomKernels } from '../core/gpu/kernel-check';
+// Gradient kernels the wasm backend lacks or runs slowly: training needs them.
+import '../core/gpu/kernels/conv2d-backprop-wasm';
+import '../core/gpu/kernels/matmul-wasm';
 import { throwIfCancelled } from '../core/job';
-import type { ComputeApi, DatasetSummary, ProgressCallback, UploadedFile } from './api';
-import { indexedDbAvailable } from './blob-store';
+import type {
+  ComputeApi,
+  DatasetSummary,
+  ProgressCallback,
+  TrainingCheckpointInfo,
+  TrainingEvent,
+  UploadedFile,
+} from './api';
+import { createBlobStore, indexedDbAvailable } from './blob-store';
 import { deleteStored, listStored, loadStored, saveDataset } from './dataset-store';
 import * as datasets from './datasets';
 import { fetchBytes } from './fetch-bytes';
 import { cancelJob, runJob } from './jobs';
 import * as models from './models';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
+import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
 
 let backendInfo: Promise<BackendInfo> | null = null;
 
@@ -67,6 +78,51 @@ async function readUploads(
   return read;
 }
 
+/** The embedded MNIST, fetched and registered on first use. */
+async function ensureMnist(signal: AbortSignal, onProgress: ProgressCallback): Promise<DatasetSummary> {
+  const existing = datasets.summaries().find((s) => s.id === 'mnist');
+  if (existing) return existing;
+  const manifest = (await (await fetch(dataUrl('mnist/manifest.json'), { signal })).json()) as MnistManifest;
+  const images = await fetchBytes(
+    dataUrl(`mnist/${manifest.images}`),
+    (done, total) => onProgress({ done, total, label: 'Downloading MNIST images' }),
+    signal,
+  );
+  const labels = await fetchBytes(dataUrl(`mnist/${manifest.labels}`), () => {}, signal);
+  onProgress({ done: 1, total: 1, label: 'Decoding' });
+  const parsed = idxToDataset(images, labels, 'MNIST (embedded, 10k)');
+  if (!parsed.ok) throw new Error(`The embedded MNIST files are damaged: ${parsed.error}`);
+  return datasets.register('mnist', parsed.value, {
+    source: 'embedded',
+    trainCount: manifest.trainCount,
+    problems: [],
+    persisted: false,
+  });
+}
+
+/** A data set for training: the embedded MNIST's train split, or an upload (read back from IndexedDB). */
+async function trainingData(id: string): Promise<TrainingData> {
+  if (id === 'mnist') await ensureMnist(new AbortController().signal, () => {});
+  else await api.openDataset(id);
+  const { dataset, splits } = datasets.get(id);
+  const train = splits.find((s) => s.name === 'train') ?? splits[0];
+  return { dataset, trainIndices: train.indices };
+}
+
+const training = new TrainingController({
+  store: indexedDbAvailable()
+    ? createBlobStore<TrainingCheckpointInfo, Uint8Array>('ddae-playground-training')
+    : memoryCheckpointStore(),
+  resolveData: trainingData,
+});
+
+/** Hands events to the UI, moving (not copying) the pixel and checkpoint buffers. */
+const forward = (onEvent: (e: TrainingEvent) => void) => (e: TrainingEvent) => {
+  const buffers =
+    e.type === 'preview' ? [e.preview.pixels.buffer] : e.type === 'save-failed' ? [e.bytes.buffer] : [];
+  void Promise.resolve(onEvent(Comlink.transfer(e, buffers as ArrayBuffer[]))).catch(() => {});
+};
+
 const api: ComputeApi = {
   init(preferred) {
     backendInfo ??= initBackend({
@@ -94,28 +150,7 @@ const api: ComputeApi = {
   },
 
   loadEmbeddedMnist(jobId, onProgress) {
-    return runJob(jobId, async (signal) => {
-      const existing = datasets.summaries().find((s) => s.id === 'mnist');
-      if (existing) return existing;
-      const manifest = (await (
-        await fetch(dataUrl('mnist/manifest.json'), { signal })
-      ).json()) as MnistManifest;
-      const images = await fetchBytes(
-        dataUrl(`mnist/${manifest.images}`),
-        (done, total) => onProgress({ done, total, label: 'Downloading MNIST images' }),
-        signal,
-      );
-      const labels = await fetchBytes(dataUrl(`mnist/${manifest.labels}`), () => {}, signal);
-      onProgress({ done: 1, total: 1, label: 'Decoding' });
-      const parsed = idxToDataset(images, labels, 'MNIST (embedded, 10k)');
-      if (!parsed.ok) throw new Error(`The embedded MNIST files are damaged: ${parsed.error}`);
-      return datasets.register('mnist', parsed.value, {
-        source: 'embedded',
-        trainCount: manifest.trainCount,
-        problems: [],
-        persisted: false,
-      });
-    });
+    return runJob(jobId, (signal) => ensureMnist(signal, onProgress));
   },
 
   loadUpload(jobId, files, onProgress) {
@@ -237,6 +272,29 @@ const api: ComputeApi = {
     const bytes = exportTrajectory();
     return Comlink.transfer(bytes, [bytes.buffer]);
   },
+
+  startTraining: (request, onEvent) => training.start(request, forward(onEvent)),
+  resumeTrainingFrom: (request, onEvent) => training.resumeFrom(request, forward(onEvent)),
+  pauseTraining: () => training.pause(),
+  continueTraining: () => training.continue(),
+  stopTraining: () => training.stop(),
+  saveTrainingCheckpoint: () => training.saveNow(),
+  listTrainingCheckpoints: () => training.list(),
+  async downloadTrainingCheckpoint(id) {
+    const file = await training.download(id);
+    // A copy: the stored bytes may be the store's own buffer.
+    const bytes = file.bytes.slice();
+    return Comlink.transfer({ fileName: file.fileName, bytes }, [bytes.buffer]);
+  },
+  async uploadTrainingCheckpoint(file) {
+    return training.upload(file.path, new Uint8Array(await file.file.arrayBuffer()));
+  },
+  deleteTrainingCheckpoint: (id) => training.remove(id),
+  async useTrainingCheckpointInSampling(id) {
+    const { fileName, bytes } = await training.emaModelFile(id);
+    return models.importCheckpoint([{ path: fileName, bytes }]);
+  },
+  unfinishedTrainingRun: () => training.unfinished(),
 };
 
 Comlink.expose(api);
