@@ -86,9 +86,11 @@ export interface ReidBenchResult {
         ran: true;
         method: LocalDistanceMethod;
         seconds: number;
+        cpuSeconds: number;
         pairsPerSecond: number;
         tiles: number;
         tile: string;
+        peakRssMiB: number;
       }
     | { ran: false; reason: string; estimatedSeconds: number | null };
 }
