@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
-import { errorStats, randomStripes } from './distances.fixtures';
+import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fixtures';
 import { localDistanceValues } from './local-distance-reference';
 import { computeLocalDistances, planTiles } from './local-distance-tiled';
 
@@ -100,6 +100,17 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
       }
     },
   );
+
+  it('both methods reproduce the golden local_dist_stable and unaligned_dist within 1e-5', async () => {
+    const golden = loadAlignedReidGolden();
+    for (const method of ['kernel', 'gram'] as const) {
+      const { aligned, unaligned } = await computeLocalDistances(golden.queryLocal, golden.galleryLocal, {
+        method,
+      });
+      expect(errorStats(aligned.data, golden.localDistStable).elementwise, method).toBeLessThanOrEqual(1e-5);
+      expect(errorStats(unaligned.data, golden.unalignedDist).elementwise, method).toBeLessThanOrEqual(1e-5);
+    }
+  });
 
   it('the Gram method recomputes near-duplicate stripes: exact zeros, no float32 cancellation', async () => {
     const q = randomStripes(4, 8, 128, 3, 10);
