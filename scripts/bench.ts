@@ -3,7 +3,7 @@
  * run on each backend, and writes JSON. Absolute times on SwiftShader (webgpu without a GPU) mean nothing;
  * the ratios measured in the same run mean a little. Run it on a real GPU machine for real figures.
  *
- *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid] [--runs 10]
+ *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid,train] [--runs 10]
  *                    [--out bench-results/bench.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,13 +21,16 @@ import {
 } from '../src/core/diffusion/unet';
 import { groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
+import { setWasmMatMulViaConv } from '../src/core/gpu/kernels/matmul-wasm';
+import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import { benchReid } from './bench-reid';
+import { benchTrain } from './bench-train';
 import { startNodeWebGPU } from './lib/node-webgpu';
 
 const { values: args } = parseArgs({
   options: {
     backends: { type: 'string', default: 'webgpu,wasm,cpu' },
-    suites: { type: 'string', default: 'groupnorm,unet,reid' },
+    suites: { type: 'string', default: 'groupnorm,unet,reid,train' },
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench-results/bench.json' },
   },
@@ -59,6 +62,7 @@ const UNET_CASES: { name: string; config: UNetConfig; batch: number; backends: s
   },
   // SwiftShader and the plain cpu backend need minutes per call for the 35.7M network; wasm only here.
   { name: 'cifar-35.7M-unet b1', config: DDPM_CIFAR10_35M, batch: 1, backends: ['wasm'], runs: 3 },
+  { name: 'cifar-35.7M-unet b16', config: DDPM_CIFAR10_35M, batch: 16, backends: ['wasm'], runs: 1 },
 ];
 
 async function timeMs(run: () => tf.Tensor, runs: number): Promise<number> {
@@ -131,22 +135,30 @@ async function main(): Promise<void> {
       const [ch, h, w] = model.imageShape;
       const x = tf.randomNormal([c.batch, h, w, ch]) as tf.Tensor4D;
       const t = tf.fill([c.batch], 0.5) as tf.Tensor1D;
-      const ms = await timeMs(() => model.forward(x, t).eps, c.runs);
+      // On wasm, time tfjs' own matmul and ours (1x1 convolutions on XNNPACK) side by side.
+      const variants = backend === 'wasm' ? ['xnnpack-matmul', 'tfjs-matmul'] : ['default'];
+      for (const variant of variants) {
+        setWasmMatMulViaConv(variant !== 'tfjs-matmul');
+        const ms = await timeMs(() => model.forward(x, t).eps, c.runs);
+        const gflop = (unetFlops(c.config) * c.batch) / 1e9;
+        results.push({
+          op: 'UNet forward (one sampler step)',
+          case: c.name,
+          backend,
+          variant,
+          msPerStep: Number(ms.toFixed(1)),
+          gflopPerStep: Number(gflop.toFixed(3)),
+          gflopsPerSecond: Number((gflop / (ms / 1000)).toFixed(2)),
+        });
+        console.log(
+          `${backend.padEnd(7)} ${c.name.padEnd(28)} ${variant.padEnd(15)} ${ms.toFixed(1).padStart(9)} ms per denoise step  ${(gflop / (ms / 1000)).toFixed(2)} GFLOP/s`,
+        );
+      }
+      setWasmMatMulViaConv(true);
       tf.dispose([x, t]);
       model.dispose();
-      const gflop = (unetFlops(c.config) * c.batch) / 1e9;
-      results.push({
-        op: 'UNet forward (one sampler step)',
-        case: c.name,
-        backend,
-        msPerStep: Number(ms.toFixed(1)),
-        gflopPerStep: Number(gflop.toFixed(3)),
-        gflopsPerSecond: Number((gflop / (ms / 1000)).toFixed(2)),
-      });
-      console.log(
-        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ms per denoise step  ${(gflop / (ms / 1000)).toFixed(2)} GFLOP/s`,
-      );
     }
+    if (suites.has('train') && backend !== 'cpu') results.push(...(await benchTrain({ backend })));
     if (suites.has('reid')) results.push({ op: 'ReID local distance', ...(await benchReid({ backend })) });
   }
   const report = {

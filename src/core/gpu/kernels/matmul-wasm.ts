@@ -19,6 +19,13 @@ interface MatMulAttrs {
   transposeB: boolean;
 }
 
+let enabled = true;
+
+/** Switches between the conv-backed path and tfjs' own kernel, so a benchmark can time both in one run. */
+export function setWasmMatMulViaConv(on: boolean): void {
+  enabled = on;
+}
+
 /** Marks our registration so a second call does not wrap it again. */
 const WRAPPED = Symbol('ddae-wasm-matmul');
 
@@ -30,7 +37,8 @@ function makeBatchMatMul(original: tf.KernelFunc) {
     const batchShapeB = b.shape.slice(0, -2);
     const batchA = batchShapeA.reduce((x, y) => x * y, 1);
     const batchB = batchShapeB.reduce((x, y) => x * y, 1);
-    if (batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args as never);
+    if (!enabled || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32')
+      return original(args as never);
     const backend = args.backend as WasmBackendLike;
     const owned: TensorInfo[] = [];
     const run = (name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>) => {

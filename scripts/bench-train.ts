@@ -1,0 +1,75 @@
+/**
+ * Training throughput for `npm run bench -- --suites train`: optimizer steps/s (DDPM objective, Adam, EMA,
+ * gradient clipping: the whole step the CLI and the browser run) for the training presets on one backend.
+ */
+import type { ImageDataset } from '../src/core/data/dataset';
+import { range } from '../src/core/data/splits';
+import { presetConfig, type TrainArch, type TrainPresetId } from '../src/core/diffusion/train/presets';
+import { DEFAULT_TRAIN_SETTINGS } from '../src/core/diffusion/train/trainer';
+import { TrainingRun } from '../src/core/diffusion/train/training-run';
+
+export type TrainBenchRow = {
+  op: 'training step';
+  case: string;
+  backend: string;
+  batch: number;
+  msPerStep: number;
+  stepsPerSecond: number;
+  imagesPerSecond: number;
+};
+
+/** Random 28x28 digits-sized images: throughput does not depend on the content. */
+function randomMnistLike(n: number): ImageDataset {
+  const pixels = new Uint8Array(n * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+  return {
+    name: 'bench',
+    height: 28,
+    width: 28,
+    channels: 1,
+    pixels,
+    labels: new Int32Array(n),
+    classNames: [],
+  };
+}
+
+export async function benchTrain(options: {
+  backend: string;
+  cases?: { arch: TrainArch; preset: TrainPresetId; batch: number; steps: number }[];
+}): Promise<TrainBenchRow[]> {
+  const cases = options.cases ?? [
+    { arch: 'unet', preset: 'tiny', batch: 16, steps: 3 },
+    { arch: 'unet', preset: 'small', batch: 16, steps: 2 },
+    { arch: 'dit', preset: 'tiny', batch: 16, steps: 3 },
+    { arch: 'dit', preset: 'small', batch: 16, steps: 2 },
+  ];
+  const data = randomMnistLike(64);
+  const rows: TrainBenchRow[] = [];
+  for (const c of cases) {
+    const made = TrainingRun.create(presetConfig(c.arch, c.preset, [1, 28, 28]), data, range(0, 64), {
+      ...DEFAULT_TRAIN_SETTINGS,
+      batchSize: c.batch,
+    });
+    if (!made.ok) throw new Error(made.error);
+    const run = made.value;
+    await run.trainStep(); // shader compilation / operator set-up
+    const started = performance.now();
+    for (let i = 0; i < c.steps; i++) await run.trainStep();
+    const ms = (performance.now() - started) / c.steps;
+    run.dispose();
+    const row: TrainBenchRow = {
+      op: 'training step',
+      case: `${c.arch}-${c.preset} b${c.batch}`,
+      backend: options.backend,
+      batch: c.batch,
+      msPerStep: Number(ms.toFixed(1)),
+      stepsPerSecond: Number((1000 / ms).toFixed(3)),
+      imagesPerSecond: Number(((1000 * c.batch) / ms).toFixed(1)),
+    };
+    console.log(
+      `${options.backend.padEnd(7)} train ${row.case.padEnd(20)} ${row.msPerStep.toFixed(0).padStart(8)} ms/step  ${row.imagesPerSecond} images/s`,
+    );
+    rows.push(row);
+  }
+  return rows;
+}
