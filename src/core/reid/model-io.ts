@@ -19,6 +19,11 @@ import { type ReidModelConfig, validateReidConfig } from './model-config';
 
 export const REID_CONFIG_KEY = 'reid_config';
 
+/** The trained model the app ships, relative to the site root (public/ in the repository). */
+export const SHIPPED_REID_MODEL = 'models/reid/aligned-reid-synthetic.safetensors';
+/** Its model card: architecture, data, training and the evaluation table. */
+export const SHIPPED_REID_CARD = 'models/reid/aligned-reid-synthetic.card.json';
+
 /** The model's tensors in PyTorch layout, in spec order. */
 export async function reidTensors(model: ReidModel): Promise<TensorToWrite[]> {
   const out: TensorToWrite[] = [];
