@@ -292,9 +292,22 @@ const api: ComputeApi = {
   deleteTrainingCheckpoint: (id) => training.remove(id),
   async useTrainingCheckpointInSampling(id) {
     const { fileName, bytes } = await training.emaModelFile(id);
-    return models.importCheckpoint([{ path: fileName, bytes }]);
+    return training.serveBeside(() => models.importCheckpoint([{ path: fileName, bytes }]));
   },
   unfinishedTrainingRun: () => training.unfinished(),
 };
 
-Comlink.expose(api);
+/** Runs an IndexedDB-backed call between training steps (see TrainingController.serveBeside). */
+const besideTraining =
+  <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+  (...args: A) =>
+    training.serveBeside(() => f(...args));
+
+Comlink.expose({
+  ...api,
+  listDatasets: besideTraining(api.listDatasets),
+  openDataset: besideTraining(api.openDataset),
+  deleteDataset: besideTraining(api.deleteDataset),
+  listModels: besideTraining(api.listModels),
+  deleteModel: besideTraining(api.deleteModel),
+} satisfies ComputeApi);

@@ -209,6 +209,24 @@ describe('TrainingController (cpu)', () => {
     await again.ended();
   });
 
+  it('serves short calls between steps and holds the next step until they are done', async () => {
+    const c = controller();
+    const r = recorder();
+    await c.start(request({ steps: 1000 }), r.onEvent);
+    await r.until((e) => e.type === 'progress');
+    const before = c.status.step as number;
+    let stepWhenDone = -1;
+    await c.serveBeside(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      stepWhenDone = c.status.step as number;
+    });
+    // At most the step in flight when the call arrived completes while it runs.
+    expect(stepWhenDone).toBeLessThanOrEqual(before + 1);
+    await expect.poll(() => c.status.step as number).toBeGreaterThan(stepWhenDone);
+    await c.stop();
+    expect(c.status.state).toBe('stopped');
+  });
+
   it('refuses an empty data set and a checkpoint on images of another shape, with the reason', async () => {
     const c = controller();
     await expect(c.start(request({ datasetId: 'empty' }), () => {})).rejects.toThrow(/empty/);

@@ -123,6 +123,8 @@ export class TrainingController {
   private loop: Promise<void> = Promise.resolve();
   /** Serialises everything that touches the networks: steps, previews, saves. */
   private lock: Promise<unknown> = Promise.resolve();
+  /** Short calls served between steps (IndexedDB reads and writes) that the next step waits for. */
+  private readonly beside = new Set<Promise<unknown>>();
   private smooth = { value: 0, weight: 0 };
   private pending: [number, number, number][] = [];
   private stepMs: number[] = [];
@@ -134,6 +136,19 @@ export class TrainingController {
   private lastPreviewStep = -1;
 
   constructor(private readonly deps: TrainingDeps) {}
+
+  /**
+   * Runs a short call between training steps and holds the next step until it is done. A step is one long
+   * synchronous stretch on wasm/cpu, so without this an IndexedDB request, which needs several event-loop
+   * turns, would advance by one turn per step and take many steps to finish.
+   */
+  serveBeside<T>(body: () => Promise<T>): Promise<T> {
+    const p = body();
+    this.beside.add(p);
+    const done = () => this.beside.delete(p);
+    p.then(done, done);
+    return p;
+  }
 
   /** What runs now (for tests and the worker). */
   get status(): { state: TrainingState | 'idle'; step: number | null; info: TrainingRunInfo | null } {
@@ -248,7 +263,8 @@ export class TrainingController {
     const wasRunning = this.state === 'running';
     this.setState('stopping', null);
     if (wasRunning) await this.loop;
-    if (this.run) await this.end('stopped');
+    const run = this.run;
+    if (run) await this.end(run.step >= (this.info?.schedule.steps ?? 0) ? 'finished' : 'stopped');
   }
 
   /** Saves now (between steps); null when the store refused it (the UI got the bytes in 'save-failed'). */
@@ -259,17 +275,17 @@ export class TrainingController {
   }
 
   list(): Promise<TrainingCheckpointInfo[]> {
-    return this.deps.store.list();
+    return this.serveBeside(() => this.deps.store.list());
   }
 
   async download(id: string): Promise<{ fileName: string; bytes: Uint8Array }> {
-    const stored = await this.deps.store.load(id);
+    const stored = await this.serveBeside(() => this.deps.store.load(id));
     if (!stored) throw new Error('This checkpoint is no longer stored in the browser.');
     return { fileName: `${stored.meta.name}.safetensors`, bytes: stored.payload };
   }
 
   async remove(id: string): Promise<void> {
-    await this.deps.store.remove(id);
+    await this.serveBeside(() => this.deps.store.remove(id));
     if (this.lastSaved?.id === id) this.lastSaved = null;
   }
 
@@ -304,7 +320,7 @@ export class TrainingController {
       lr: record.settings.lr,
     };
     try {
-      await this.deps.store.save(meta, bytes);
+      await this.serveBeside(() => this.deps.store.save(meta, bytes));
     } catch (e) {
       throw new Error(`The checkpoint could not be stored: ${describeSaveError(e)}.`);
     }
@@ -312,7 +328,7 @@ export class TrainingController {
   }
 
   async emaModelFile(id: string): Promise<{ fileName: string; bytes: Uint8Array }> {
-    const stored = await this.deps.store.load(id);
+    const stored = await this.serveBeside(() => this.deps.store.load(id));
     if (!stored) throw new Error('This checkpoint is no longer stored in the browser.');
     const { meta } = stored;
     const label = `${ARCH_LABEL[meta.arch]}${meta.preset ? ` ${meta.preset}` : ''} · ${meta.datasetName} · step ${meta.step}`;
@@ -321,7 +337,7 @@ export class TrainingController {
 
   /** The newest checkpoint, when its run stopped short of its target and is not the one running now. */
   async unfinished(): Promise<TrainingCheckpointInfo | null> {
-    const all = await this.deps.store.list();
+    const all = await this.serveBeside(() => this.deps.store.list());
     const newest = all.reduce<TrainingCheckpointInfo | null>(
       (a, b) => (!a || b.createdAt >= a.createdAt ? b : a),
       null,
@@ -398,6 +414,7 @@ export class TrainingController {
         await this.exclusive(() => this.step(run));
         // A macrotask between steps, so pause/stop and every other worker call get served.
         await yieldToEventLoop();
+        while (this.beside.size > 0) await Promise.allSettled([...this.beside]);
       }
       if (this.state === 'running') await this.end('finished');
     } catch (e) {
