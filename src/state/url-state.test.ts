@@ -39,6 +39,37 @@ describe('URL hash state', () => {
     expect(bad.params).toMatchObject({ sampler: 'ddim', steps: 50, eta: 0, seed: 0, batch: 16 });
   });
 
+  it('reads training settings within their bounds, on keys of their own', () => {
+    const s = parseHash(
+      '#/training?arch=dit&preset=small&tbatch=4&lr=0.0002&tsteps=3&pvery=1&pvn=4&pvs=2&tsave=2',
+    );
+    expect(s.params).toMatchObject({
+      arch: 'dit',
+      preset: 'small',
+      tbatch: 4,
+      lr: 0.0002,
+      tsteps: 3,
+      pvery: 1,
+      pvn: 4,
+      pvs: 2,
+      tsave: 2,
+      batch: 16,
+      steps: 50,
+    });
+    const bad = parseHash('#/training?arch=gan&preset=huge&tbatch=0&lr=5&tsteps=-1&pvn=65');
+    expect(bad.params).toMatchObject({
+      arch: 'unet',
+      preset: 'tiny',
+      tbatch: 16,
+      lr: 1e-3,
+      tsteps: 500,
+      pvn: 16,
+    });
+    const state = { panel: 'training' as const, params: { ...defaultParams(), lr: 1e-7, tsteps: 3 } };
+    expect(formatHash(state)).toBe('#/training?lr=1e-7&tsteps=3');
+    expect(parseHash(formatHash(state))).toEqual(state);
+  });
+
   it('never throws on arbitrary hashes', () => {
     fc.assert(
       fc.property(fc.string(), (hash) => {

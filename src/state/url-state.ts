@@ -55,6 +55,8 @@ const decimal = (min: number, max: number, fallback: number): Field<number> => (
 });
 
 export const SAMPLERS = ['ddim', 'ddpm'] as const;
+export const TRAIN_ARCHS = ['unet', 'dit'] as const;
+export const TRAIN_PRESETS = ['tiny', 'small'] as const;
 
 /** The shareable settings; each later panel adds its own keys here. */
 export const URL_SCHEMA = {
@@ -70,6 +72,19 @@ export const URL_SCHEMA = {
   eta: decimal(0, 1, 0),
   seed: int(0, 2 ** 31 - 1, 0),
   batch: int(1, 64, 16),
+  // Training panel (its own keys: `steps` and `batch` belong to Sampling)
+  tds: text(80),
+  arch: oneOf(TRAIN_ARCHS, 'unet'),
+  preset: oneOf(TRAIN_PRESETS, 'tiny'),
+  tbatch: int(1, 512, 16),
+  lr: decimal(1e-7, 1, 1e-3),
+  tsteps: int(1, 10_000_000, 500),
+  /** Preview every this many steps (0: never), with this many images and DDIM steps. */
+  pvery: int(0, 1_000_000, 50),
+  pvn: int(1, 64, 16),
+  pvs: int(1, 100, 10),
+  /** Save a checkpoint every this many steps (0: only on demand and at the end). */
+  tsave: int(0, 1_000_000, 100),
 } satisfies Record<string, Field<unknown>>;
 
 export type UrlParams = { [K in keyof typeof URL_SCHEMA]: (typeof URL_SCHEMA)[K]['fallback'] };

@@ -6,6 +6,7 @@ import { StatusBar } from './components/StatusBar';
 import { DataPanel } from './panels/DataPanel';
 import { PlannedPanel } from './panels/PlannedPanel';
 import { SamplingPanel } from './panels/SamplingPanel';
+import { TrainingPanel } from './panels/TrainingPanel';
 
 const TITLES: Record<PanelId, string> = {
   data: 'Data',
@@ -53,6 +54,8 @@ export function App() {
           <DataPanel />
         ) : panel === 'sampling' ? (
           <SamplingPanel />
+        ) : panel === 'training' ? (
+          <TrainingPanel />
         ) : (
           <PlannedPanel panel={panel} title={TITLES[panel]} />
         )}

@@ -1,9 +1,7 @@
 import type { PanelId } from '../../state/url-state';
 
 /** What each panel will do once its issue lands; until then it says so, with no controls that do nothing. */
-const PLANS: Record<Exclude<PanelId, 'data' | 'sampling'>, string> = {
-  training:
-    'Will train a small diffusion model on a chosen data set in this browser, with a live loss curve and samples.',
+const PLANS: Record<Exclude<PanelId, 'data' | 'sampling' | 'training'>, string> = {
   probing:
     "Will train linear probes on the denoiser's features for every layer and noise level and show accuracy as a heatmap.",
   retrieval:
@@ -14,7 +12,7 @@ export function PlannedPanel({
   panel,
   title,
 }: {
-  panel: Exclude<PanelId, 'data' | 'sampling'>;
+  panel: Exclude<PanelId, 'data' | 'sampling' | 'training'>;
   title: string;
 }) {
   return (

@@ -1,0 +1,140 @@
+import { TRAIN_ARCHS, TRAIN_PRESETS, type UrlParams } from '../../../state/url-state';
+import type { DatasetSummary } from '../../../worker/api';
+import { NumberField } from '../../components/NumberField';
+
+const ARCH_LABEL = { unet: 'UNet (DDAE)', dit: 'DiT (adaLN-Zero)' } as const;
+const PRESET_LABEL = { tiny: 'tiny', small: 'small' } as const;
+const PRESET_TITLE = {
+  tiny: 'tiny: ~0.27M (UNet) or ~0.04M (DiT) parameters, for first tries; a step takes a fraction of a second to seconds on a CPU',
+  small: 'small: the size of the shipped MNIST models; slow without a GPU',
+} as const;
+
+/** Data set, network and schedule of a new run; every value but the data set is in the URL. */
+export function TrainingForm({
+  params,
+  setParams,
+  datasets,
+  datasetId,
+  disabled,
+}: {
+  params: UrlParams;
+  setParams: (patch: Partial<UrlParams>) => void;
+  datasets: DatasetSummary[];
+  datasetId: string;
+  disabled: boolean;
+}) {
+  const uploads = datasets.filter((d) => d.id !== 'mnist');
+  return (
+    <fieldset className="form-grid training-form" disabled={disabled}>
+      <label htmlFor="train-data">data</label>
+      <select
+        id="train-data"
+        value={datasetId}
+        onChange={(e) => setParams({ tds: e.target.value === 'mnist' ? null : e.target.value })}
+        data-testid="train-dataset"
+      >
+        <option value="mnist">MNIST · train split</option>
+        {uploads.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name} ({d.width}×{d.height}×{d.channels})
+          </option>
+        ))}
+      </select>
+      <label htmlFor="train-arch">network</label>
+      <select
+        id="train-arch"
+        value={params.arch}
+        onChange={(e) => setParams({ arch: e.target.value as UrlParams['arch'] })}
+        data-testid="train-arch"
+      >
+        {TRAIN_ARCHS.map((a) => (
+          <option key={a} value={a}>
+            {ARCH_LABEL[a]}
+          </option>
+        ))}
+      </select>
+      <label htmlFor="train-preset">size</label>
+      <select
+        id="train-preset"
+        value={params.preset}
+        title={PRESET_TITLE[params.preset]}
+        onChange={(e) => setParams({ preset: e.target.value as UrlParams['preset'] })}
+        data-testid="train-preset"
+      >
+        {TRAIN_PRESETS.map((p) => (
+          <option key={p} value={p} title={PRESET_TITLE[p]}>
+            {PRESET_LABEL[p]}
+          </option>
+        ))}
+      </select>
+      <NumberField
+        id="train-batch"
+        label="batch"
+        value={params.tbatch}
+        min={1}
+        max={512}
+        onChange={(tbatch) => setParams({ tbatch })}
+        testId="train-batch"
+      />
+      <NumberField
+        id="train-lr"
+        label="learning rate"
+        value={params.lr}
+        min={1e-7}
+        max={1}
+        step={0.0001}
+        onChange={(lr) => setParams({ lr })}
+        testId="train-lr"
+      />
+      <NumberField
+        id="train-steps"
+        label="steps"
+        value={params.tsteps}
+        min={1}
+        max={10_000_000}
+        onChange={(tsteps) => setParams({ tsteps })}
+        testId="train-steps"
+      />
+      <NumberField
+        id="train-preview"
+        label="preview every"
+        value={params.pvery}
+        min={0}
+        max={1_000_000}
+        onChange={(pvery) => setParams({ pvery })}
+        testId="train-preview-every"
+      />
+      <NumberField
+        id="train-preview-n"
+        label="preview images"
+        value={params.pvn}
+        min={1}
+        max={64}
+        onChange={(pvn) => setParams({ pvn })}
+        testId="train-preview-count"
+      />
+      <NumberField
+        id="train-preview-steps"
+        label="preview steps"
+        value={params.pvs}
+        min={1}
+        max={100}
+        onChange={(pvs) => setParams({ pvs })}
+        testId="train-preview-steps"
+      />
+      <NumberField
+        id="train-save"
+        label="save every"
+        value={params.tsave}
+        min={0}
+        max={1_000_000}
+        onChange={(tsave) => setParams({ tsave })}
+        testId="train-save-every"
+      />
+      <span className="muted hint">
+        Steps and intervals count optimizer updates; 0 turns previews or automatic saves off. The warm-up is a
+        tenth of the run (at most 200 steps); the EMA decay is 0.999.
+      </span>
+    </fieldset>
+  );
+}
