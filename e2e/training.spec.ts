@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { openApp } from './helpers';
+import { makeClassFolders, openApp } from './helpers';
+
+const GOLDEN = join(process.cwd(), '../shared/golden/ddae_unet_mnist_tiny.safetensors');
 
 /**
  * The tiniest run that still shows everything: embedded MNIST, the tiny DiT (a fraction of a second per
@@ -69,4 +72,80 @@ test('trains the tiny DiT on MNIST: live loss and previews, checkpoints, Use in 
   await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThan(stoppedAt);
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-start')).toBeVisible({ timeout: 60_000 });
+});
+
+test('pause and resume, download and re-upload a checkpoint, and clear refusals of what cannot train', async ({
+  page,
+}, info) => {
+  await openApp(page, RUN);
+  await page.getByTestId('train-start').click();
+  await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('train-pause').click();
+  await expect(page.locator('.phase')).toHaveText('paused');
+  const pausedAt = await stepOf(page);
+  await page.waitForTimeout(1000);
+  expect(await stepOf(page)).toBe(pausedAt);
+  await page.getByTestId('train-save').click();
+  await expect(page.getByTestId('checkpoint-row').first()).toContainText(`${pausedAt}/200`);
+  await expect(page.getByTestId('checkpoint-row').first()).toContainText('saved');
+  // The manual save replaced an automatic one of the same step: each step is listed once.
+  await expect(page.getByTestId('checkpoint-row').filter({ hasText: `${pausedAt}/200` })).toHaveCount(1);
+  await page.getByTestId('train-continue').click();
+  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
+  await page.getByTestId('train-stop').click();
+  await expect(page.locator('.phase')).toHaveText('stopped', { timeout: 60_000 });
+
+  // A download is the complete training checkpoint; uploading it lists it for resuming.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('checkpoint-row').first().getByRole('button', { name: 'Download' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^dit-tiny-mnist-step\d+\.safetensors$/);
+  const saved = info.outputPath(download.suggestedFilename());
+  await download.saveAs(saved);
+  await page.getByTestId('upload-training-checkpoint').setInputFiles(saved);
+  await expect(page.getByTestId('checkpoint-row').first()).toContainText('uploaded');
+
+  // Weights without a training record can be sampled from but not trained on.
+  await page.getByTestId('upload-training-checkpoint').setInputFiles(GOLDEN);
+  await expect(page.getByTestId('training-error')).toContainText('holds weights only');
+
+  // Resuming the MNIST checkpoint on 16x16 images is refused with the reason; nothing is lost.
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await page.getByTestId('upload-folder').setInputFiles(makeClassFolders({ a: 3, b: 3 }, 16));
+  await expect(page.getByTestId('dataset-list')).toContainText('shapes');
+  await page.getByRole('tab', { name: 'Training' }).click();
+  await page.getByTestId('train-dataset').selectOption({ label: 'shapes (16×16×1)' });
+  const rows = await page.getByTestId('checkpoint-row').count();
+  await page.getByTestId('checkpoint-row').first().getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('training-error')).toContainText(
+    'has 16x16 images with 1 channel(s); the network expects 28x28 with 1',
+  );
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(rows);
+  await shot(page, 'refused');
+});
+
+test('when the storage quota is full, a save says so and offers the checkpoint as a download; training goes on', async ({
+  page,
+  baseURL,
+}) => {
+  await openApp(page, '/?backend=wasm#/training?arch=dit&tbatch=4&tsteps=200&pvery=0&tsave=2');
+  // Far below one checkpoint (~700 KB): every save to IndexedDB fails with QuotaExceededError.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', {
+    origin: new URL(baseURL ?? '').origin,
+    quotaSize: 100_000,
+  });
+  await page.getByTestId('train-start').click();
+  const rescue = page.getByTestId('training-rescue');
+  await expect(rescue).toContainText('storage quota for this site is full', { timeout: 60_000 });
+  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThan(3);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    rescue.getByRole('button', { name: /^Download step \d+/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^dit-tiny-mnist-step\d+\.safetensors$/);
+  await page.getByTestId('train-stop').click();
+  await expect(page.locator('.phase')).toHaveText('stopped', { timeout: 60_000 });
+  await shot(page, 'quota');
 });

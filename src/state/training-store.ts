@@ -113,15 +113,17 @@ export const useTrainingStore = create<TrainingStoreState>((set, get) => {
   const proxy = Comlink.proxy(onEvent);
 
   const launch = async (call: () => Promise<TrainingRunInfo>) => {
-    if (['starting', 'running', 'paused', 'stopping'].includes(get().phase)) return;
-    set({ phase: 'starting', error: null, message: null, rescue: null, added: null });
+    const before = get().phase;
+    if (['starting', 'running', 'paused', 'stopping'].includes(before)) return;
+    set({ phase: 'starting', error: null, rescue: null, added: null });
     try {
       const run = await call();
       // Events may have moved the phase on already (a one-step run can finish before this resolves).
       if (get().phase === 'starting') set({ phase: 'running' });
-      set({ run });
+      set({ run, message: null });
     } catch (e) {
-      set({ phase: 'idle', error: errorText(e) });
+      // Nothing started: the previous run's figures and state stay as they were.
+      set({ phase: before, error: errorText(e) });
     }
   };
 

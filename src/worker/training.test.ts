@@ -126,11 +126,12 @@ describe('TrainingController (cpu)', () => {
       // Pausing from the step-2 report stops the loop right after that step.
       if (e.type === 'progress' && e.progress.step === 2) void c.pause();
     };
-    const info = await c.start(request({ steps: 4 }), onEvent);
+    const info = await c.start(request({ steps: 4, saveEvery: 2 }), onEvent);
     expect(info).toMatchObject({ arch: 'dit', preset: 'tiny', imageShape: [1, 8, 8], startStep: 0 });
     expect(info.paramCount).toBeGreaterThan(10_000);
     await first.until((e) => e.type === 'state' && e.state === 'paused');
     expect(c.status).toMatchObject({ state: 'paused', step: 2 });
+    expect((await c.list()).map((m) => [m.step, m.kind])).toEqual([[2, 'auto']]);
     const saved = (await c.saveNow()) as TrainingCheckpointInfo;
     expect(saved).toMatchObject({ step: 2, kind: 'manual', targetSteps: 4, arch: 'dit', datasetId: 'gray8' });
     expect(await c.unfinished()).toBeNull(); // its own run is still open
@@ -152,6 +153,7 @@ describe('TrainingController (cpu)', () => {
     const a = whole.losses();
     const b = new Map([...first.losses(), ...second.losses()]);
     for (const step of [1, 2, 3, 4]) expect(b.get(step)).toBe(a.get(step));
+    // The manual save at step 2 replaced the automatic one of the same step.
     const list = await c.list();
     expect(list.map((m) => [m.step, m.kind])).toEqual([
       [2, 'manual'],
@@ -274,10 +276,10 @@ describe('TrainingController (cpu)', () => {
     });
     const end = await r.ended();
     expect(end.state).toBe('finished');
-    expect(end.message).toContain('could not be stored');
     const failures = r.events.flatMap((e) => (e.type === 'save-failed' ? [e] : []));
     expect(failures.map((f) => f.step)).toEqual([2, 3]);
     expect(failures[0].message).toContain('storage quota');
+    expect(failures[0].message).toContain('the checkpoint of step 1 is kept');
     expect(failures[0].fileName).toBe('dit-tiny-gray-8x8-step2.safetensors');
     expect(failures[0].bytes.length).toBeGreaterThan(1000);
     expect((await store.list()).map((m) => m.step)).toEqual([1]);

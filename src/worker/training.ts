@@ -539,7 +539,7 @@ export class TrainingController {
       this.emit({
         type: 'save-failed',
         step: run.step,
-        message: `The checkpoint at step ${run.step} could not be saved in this browser: ${describeSaveError(e)}. Download it instead; earlier checkpoints are kept.`,
+        message: `The checkpoint at step ${run.step} could not be saved in this browser: ${describeSaveError(e)}. Download it instead${this.lastSaved ? `; the checkpoint of step ${this.lastSaved.step} is kept` : ''}.`,
         fileName: `${meta.name}.safetensors`,
         bytes,
       });
@@ -547,17 +547,24 @@ export class TrainingController {
     }
     this.lastSaved = meta;
     this.lastSavedStep = run.step;
+    await this.pruneAuto(info.runId, kind === 'auto' ? null : run.step);
+    // After pruning, so a list read on this event is already the final one.
     this.emit({ type: 'checkpoint', checkpoint: meta });
-    if (kind === 'auto') await this.pruneAuto(info.runId);
     return meta;
   }
 
-  private async pruneAuto(runId: string): Promise<void> {
+  /**
+   * Keeps the newest automatic checkpoints of a run; `sameStep`: a manual or final save at that step
+   * replaces an automatic one of the same step (same weights), so the list shows each state once.
+   */
+  private async pruneAuto(runId: string, sameStep: number | null): Promise<void> {
     try {
       const autos = (await this.deps.store.list())
         .filter((m) => m.runId === runId && m.kind === 'auto')
         .sort((a, b) => b.step - a.step || b.createdAt - a.createdAt);
-      for (const old of autos.slice(KEEP_AUTO_CHECKPOINTS)) await this.deps.store.remove(old.id);
+      const drop =
+        sameStep === null ? autos.slice(KEEP_AUTO_CHECKPOINTS) : autos.filter((m) => m.step === sameStep);
+      for (const old of drop) await this.deps.store.remove(old.id);
     } catch {
       // Pruning is housekeeping: a failure keeps more checkpoints, never fewer.
     }
@@ -567,14 +574,11 @@ export class TrainingController {
   private async end(state: 'finished' | 'stopped'): Promise<void> {
     const run = this.run;
     if (!run) return;
-    let message: string | null = null;
-    if (run.step > this.lastSavedStep) {
-      const saved = await this.exclusive(() => this.save(run, 'final'));
-      if (!saved) message = 'The final checkpoint could not be stored in the browser: download it instead.';
-    }
+    // A refused final save has already said so ('save-failed', with the bytes to download).
+    if (run.step > this.lastSavedStep) await this.exclusive(() => this.save(run, 'final'));
     this.report(true);
     this.disposeRun();
-    this.setState(state, message);
+    this.setState(state, null);
   }
 
   private async fail(run: TrainingRun, e: unknown): Promise<void> {

@@ -279,7 +279,9 @@ export function TrainingPanel() {
                     label={`${s.preview.count} samples from the EMA weights at step ${s.preview.step}`}
                   />
                 ) : (
-                  <div className="preview-placeholder muted">no preview yet</div>
+                  run.schedule.previewEvery > 0 && (
+                    <div className="preview-placeholder muted">no preview yet</div>
+                  )
                 )}
               </figure>
             </div>
