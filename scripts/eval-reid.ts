@@ -12,15 +12,24 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { embedImages, type ReidFeatures } from '../src/core/reid/embed';
-import { evaluateModes, type ModeResult, modeTable } from '../src/core/reid/evaluate-modes';
+import { evaluateRanking, type ReidLabels } from '../src/core/reid/evaluate';
+import {
+  DISTANCE_MODES,
+  evaluateModes,
+  type ModeResult,
+  modeDistances,
+  modeTable,
+} from '../src/core/reid/evaluate-modes';
 import type { ReidModel } from '../src/core/reid/model';
 import { loadReidModel } from '../src/core/reid/model-io';
 import {
   buildSplit,
   DEFAULT_SPLIT,
+  headStripe,
   type ReidSplit,
   type ReidSplitConfig,
   renderSamples,
+  sampleViewOf,
   splitCounts,
 } from '../src/core/reid/split';
 import { ADAM_PREFIXES } from '../src/core/reid/train';
@@ -68,16 +77,89 @@ function evaluate(
   split: ReidSplit,
   f: { query: ReidFeatures; gallery: ReidFeatures },
 ): Promise<ModeResult[]> {
-  const labels = (samples: ReidSplit['query']) => ({
-    pids: samples.map((s) => s.pid),
-    camIds: samples.map((s) => s.camId),
-  });
   const t0 = performance.now();
-  return evaluateModes(f.query, f.gallery, labels(split.query), labels(split.gallery), {
+  return evaluateModes(f.query, f.gallery, labelsOf(split.query), labelsOf(split.gallery), {
     rerank: !a['no-rerank'],
     normalizeGlobal: a['normalize-global'],
     onStage: (stage) => console.error(`  [${seconds(t0)} s] ${stage}`),
   });
+}
+
+const labelsOf = (samples: ReidSplit['query']): ReidLabels => ({
+  pids: samples.map((s) => s.pid),
+  camIds: samples.map((s) => s.camId),
+});
+
+interface BucketResult {
+  bucket: string;
+  queries: number;
+  results: { mode: string; rank1: number; mAP: number }[];
+}
+
+/**
+ * Rank-1 and mAP per distance for queries grouped by how misaligned their true matches are: the mean
+ * |difference| of the head's position in the box between the query and its matches, in stripes.
+ */
+async function byMisalignment(
+  split: ReidSplit,
+  f: { query: ReidFeatures; gallery: ReidFeatures },
+): Promise<BucketResult[]> {
+  const distances = await modeDistances(f.query, f.gallery, {
+    rerank: false,
+    normalizeGlobal: a['normalize-global'],
+  });
+  const head = (samples: ReidSplit['query']) => samples.map((s) => headStripe(sampleViewOf(split.config, s)));
+  const qHead = head(split.query);
+  const gHead = head(split.gallery);
+  const offset = split.query.map((q, i) => {
+    const diffs = split.gallery.flatMap((g, j) =>
+      g.pid === q.pid && g.camId !== q.camId ? [Math.abs(qHead[i] - gHead[j])] : [],
+    );
+    return diffs.reduce((t, d) => t + d, 0) / Math.max(1, diffs.length);
+  });
+  // Terciles: three groups of equal size, named by their range.
+  const sorted = [...offset].sort((x, y) => x - y);
+  const edges = [
+    0,
+    sorted[Math.floor(sorted.length / 3)],
+    sorted[Math.floor((2 * sorted.length) / 3)],
+    Number.POSITIVE_INFINITY,
+  ];
+  const ng = split.gallery.length;
+  const gLabels = labelsOf(split.gallery);
+  const out: BucketResult[] = [];
+  for (let b = 0; b + 1 < edges.length; b++) {
+    const rows = offset.flatMap((o, i) => (o >= edges[b] && o < edges[b + 1] ? [i] : []));
+    if (rows.length === 0) continue;
+    const qLabels = labelsOf(rows.map((i) => split.query[i]));
+    const results = DISTANCE_MODES.map((mode) => {
+      const qg = distances.get(mode)!.qg.data;
+      const sub = new Float32Array(rows.length * ng);
+      rows.forEach((i, r) => {
+        sub.set(qg.subarray(i * ng, (i + 1) * ng), r * ng);
+      });
+      const e = evaluateRanking(sub, qLabels, gLabels);
+      return { mode, rank1: e.rank1, mAP: e.mAP };
+    });
+    const name =
+      edges[b + 1] === Number.POSITIVE_INFINITY
+        ? `>= ${edges[b].toFixed(2)}`
+        : `${edges[b].toFixed(2)}-${edges[b + 1].toFixed(2)}`;
+
+    out.push({ bucket: name, queries: rows.length, results });
+  }
+  return out;
+}
+
+function bucketTable(buckets: readonly BucketResult[]): string {
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const head = `| misalignment (stripes) | queries | ${DISTANCE_MODES.map((m) => `${m} R1 / mAP`).join(' | ')} |`;
+  const rule = `|---|---|${DISTANCE_MODES.map(() => '---').join('|')}|`;
+  const lines = buckets.map(
+    (b) =>
+      `| ${b.bucket} | ${b.queries} | ${b.results.map((r) => `${pct(r.rank1)} / ${pct(r.mAP)}`).join(' | ')} |`,
+  );
+  return [head, rule, ...lines].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -102,9 +184,14 @@ async function main(): Promise<void> {
 
   const t0 = performance.now();
   const results: Record<string, ModeResult[]> = {};
-  results.misaligned = await evaluate(split, await features(model, split));
+  const testFeatures = await features(model, split);
+  results.misaligned = await evaluate(split, testFeatures);
   console.log(
     `\nTest set as generated (misalignment ${split.config.misalignment}):\n\n${modeTable(results.misaligned)}\n`,
+  );
+  const buckets = await byMisalignment(split, testFeatures);
+  console.log(
+    `\nBy the misalignment between a query and its true matches (no re-ranking):\n\n${bucketTable(buckets)}\n`,
   );
   if (a['well-framed']) {
     // The same identities, cameras, poses, occluders and backgrounds, with every box well framed.
@@ -123,6 +210,7 @@ async function main(): Promise<void> {
     normalizeGlobal: a['normalize-global'],
     seconds: Math.round((performance.now() - t0) / 1000),
     results,
+    byMisalignment: buckets,
   };
   const out = a.out ?? path.replace(/\.safetensors$/, '.eval.json');
   writeFileSync(out, `${JSON.stringify(evaluation, null, 2)}\n`);

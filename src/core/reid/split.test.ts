@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isJunk } from './evaluate';
-import { buildSplit, DEFAULT_SPLIT, DISTRACTOR_PID, JUNK_PID, renderSamples, splitCounts } from './split';
+import {
+  buildSplit,
+  DEFAULT_SPLIT,
+  DISTRACTOR_PID,
+  headStripe,
+  JUNK_PID,
+  renderSample,
+  renderSamples,
+  sampleViewOf,
+  splitCounts,
+} from './split';
 
 const SMALL = {
   trainIds: 20,
@@ -78,5 +88,16 @@ describe('buildSplit', () => {
     expect(() => buildSplit({ testCameras: [1, 3] })).toThrow(/testCameras/);
     expect(() => buildSplit({ numCameras: 1 })).toThrow(/numCameras/);
     expect(() => buildSplit({ trainIds: 0 })).toThrow(/trainIds/);
+  });
+});
+
+describe('sampleViewOf', () => {
+  it('gives the view the rendered image was drawn with', () => {
+    const split = buildSplit(SMALL);
+    for (const s of [...split.query.slice(0, 3), split.gallery[split.gallery.length - 1]]) {
+      expect(sampleViewOf(split.config, s)).toEqual(renderSample(split.config, s).view);
+    }
+    const framed = sampleViewOf({ ...split.config, misalignment: 0 }, split.query[0]);
+    expect(headStripe(framed)).toBeCloseTo(8 * 0.05, 10);
   });
 });

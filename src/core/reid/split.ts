@@ -17,6 +17,7 @@ import {
   REID_IMAGE_HEIGHT,
   REID_IMAGE_WIDTH,
   type SyntheticImage,
+  sampleView,
 } from './synthetic-pedestrians';
 
 /** Label of distractor images (people never queried), as in Market-1501. */
@@ -180,6 +181,26 @@ export function renderSample(cfg: ReidSplitConfig, s: ReidSample): SyntheticImag
     s.junk ? junkView : undefined,
   );
   return { ...image, pid: s.pid };
+}
+
+/** The nuisances of a sample's image (box, pose, occluder...) without rendering it: cheap, for analysis. */
+export function sampleViewOf(cfg: ReidSplitConfig, s: ReidSample): ImageView {
+  // The generator draws the view first from the image's own stream; drawing it alone gives the same view.
+  const view = sampleView(
+    new Rng(hashSeed(cfg.seed, s.identity, s.camId, s.index)),
+    cfg.misalignment,
+    cfg.occlusionRate,
+  );
+  return s.junk ? junkView(view) : view;
+}
+
+/**
+ * Where the top of the head lies in the box, in stripes of an 8-stripe model (0 = top edge of the box;
+ * negative: cut off). Two images whose values differ by k are misaligned by about k stripes.
+ */
+export function headStripe(view: ImageView): number {
+  const top = 0.5 + view.shift - (0.9 * view.scale) / 2;
+  return 8 * top;
 }
 
 /** The samples' images as one NHWC uint8 batch [n, 64, 32, 3]. */

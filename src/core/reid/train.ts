@@ -127,7 +127,7 @@ export class ReidTrainer {
         `ReidTrainer: the model has ${model.config.numClasses} classes, the data ${numClasses}`,
       );
     }
-    if (numClasses < cfgMinClasses(config)) {
+    if (numClasses < config.idsPerBatch) {
       throw new Error(`ReidTrainer: ${numClasses} identities cannot fill batches of ${config.idsPerBatch}`);
     }
     this.byClass = Array.from({ length: numClasses }, () => [] as number[]);
@@ -280,8 +280,6 @@ export class ReidTrainer {
     this.adam.dispose();
   }
 }
-
-const cfgMinClasses = (cfg: TrainConfig): number => cfg.idsPerBatch;
 
 /** Writes the left-right mirror of one HWC RGB image into `out`. */
 export function mirrorInto(src: Uint8Array, out: Uint8Array, h: number, w: number): void {
