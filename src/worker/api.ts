@@ -7,6 +7,7 @@ import type { ImagePage, Split } from '../core/data/splits';
 import type { DatasetStats } from '../core/data/stats';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
 import type { KernelCheck } from '../core/gpu/kernel-check';
+import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from '../core/probe/types';
 
 export type TrainArch = 'unet' | 'dit';
 export type TrainPreset = 'tiny' | 'small';
@@ -233,6 +234,59 @@ export type TrainingEvent =
   | { type: 'save-failed'; step: number; message: string; fileName: string; bytes: Uint8Array }
   | { type: 'state'; state: TrainingState; message: string | null };
 
+export interface ProbeRequest {
+  modelId: string;
+  /** 'mnist' (the embedded set: 8,000 train / 2,000 test) or an upload's id (its own split, else 80/20). */
+  datasetId: string;
+  settings: ProbeGridSettings;
+}
+
+/** What a probe run streams to the UI. */
+export type ProbeEvent =
+  | { type: 'started'; id: string; train: number; test: number; taps: string[]; notes: string[] }
+  | { type: 'baseline'; baseline: BaselineResult }
+  | { type: 'cell'; index: number; cell: ProbeCell };
+
+export interface ProbeRunSummary {
+  id: string;
+  modelName: string;
+  arch: 'unet' | 'dit';
+  datasetName: string;
+  createdAt: number;
+  status: ProbeGridResult['status'];
+  best: { t: number; tap: string; accuracy: number } | null;
+  /** Raw-pixel linear-probe accuracy. */
+  baseline: number | null;
+  cells: number;
+  doneCells: number;
+}
+
+/** A 2-D projection of one cell's test features, one point per image, for the scatter plot. */
+export interface ProbeCellView {
+  runId: string;
+  t: number;
+  tap: string;
+  method: 'pca' | 'umap';
+  /** x0, y0, x1, y1, ... */
+  points: Float32Array;
+  /** PCA: the variance fraction of each axis. */
+  explained: [number, number] | null;
+  labels: Int32Array;
+  /** Position of each point in the run's test images (what `probeNeighbours` takes). */
+  positions: Int32Array;
+}
+
+export interface ProbeNeighbours {
+  query: { position: number; index: number; label: number; pixels: Uint8Array };
+  /** Most similar first (cosine on the cell's features), from the run's train images. */
+  neighbours: { index: number; label: number; similarity: number }[];
+  /** The query then its neighbours, uint8 NHWC. */
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+  channels: number;
+}
+
 export interface ComputeApi {
   init(preferred: BackendName | null): Promise<BackendInfo>;
   memory(): Promise<MemoryStats>;
@@ -300,4 +354,37 @@ export interface ComputeApi {
   useTrainingCheckpointInSampling(id: string): Promise<ModelSummary>;
   /** The newest stored checkpoint when its run stopped short of its target (offered after a reload). */
   unfinishedTrainingRun(): Promise<TrainingCheckpointInfo | null>;
+
+  /** The feature taps of a model, in forward order (out_1.. or layer-0..). */
+  probeTaps(modelId: string): Promise<string[]>;
+  /**
+   * Runs the probe grid; streams the baseline and each cell as it finishes. Resolves with the whole result
+   * (also when cancelled: status 'cancelled', finished cells kept), stored in IndexedDB under `id`.
+   */
+  runProbe(
+    jobId: string,
+    request: ProbeRequest,
+    onEvent: (e: ProbeEvent) => void,
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<{ id: string; result: ProbeGridResult }>>;
+  /** PCA or UMAP of a cell's test features (latest run of this session only). */
+  probeProjection(
+    jobId: string,
+    runId: string,
+    cell: { t: number; tap: string },
+    method: 'pca' | 'umap',
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<ProbeCellView>>;
+  /** The first `count` test images of the latest run, to pick a query from. */
+  probeTestImages(runId: string, count: number): Promise<ProbeNeighbours['query'][]>;
+  /** The k train images nearest (cosine) to test image `position` in a cell's feature space. */
+  probeNeighbours(
+    runId: string,
+    cell: { t: number; tap: string },
+    position: number,
+    k: number,
+  ): Promise<ProbeNeighbours>;
+  listProbeRuns(): Promise<ProbeRunSummary[]>;
+  loadProbeRun(id: string): Promise<ProbeGridResult>;
+  deleteProbeRun(id: string): Promise<void>;
 }

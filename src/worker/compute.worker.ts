@@ -8,7 +8,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import * as Comlink from 'comlink';
 import { loadUploadedFiles } from '../core/data/detect';
 import { idxToDataset } from '../core/data/idx';
-import { readPage } from '../core/data/splits';
+import { range, readPage } from '../core/data/splits';
 import { computeDatasetStats } from '../core/data/stats';
 import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
 import { checkCustomKernels } from '../core/gpu/kernel-check';
@@ -16,6 +16,7 @@ import { checkCustomKernels } from '../core/gpu/kernel-check';
 import '../core/gpu/kernels/conv2d-backprop-wasm';
 import '../core/gpu/kernels/matmul-wasm';
 import { throwIfCancelled } from '../core/job';
+import { permutation } from '../core/probe/linear-probe';
 import type {
   ComputeApi,
   DatasetSummary,
@@ -30,6 +31,7 @@ import * as datasets from './datasets';
 import { fetchBytes } from './fetch-bytes';
 import { cancelJob, runJob } from './jobs';
 import * as models from './models';
+import * as probing from './probing';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
 
@@ -107,6 +109,24 @@ async function trainingData(id: string): Promise<TrainingData> {
   const { dataset, splits } = datasets.get(id);
   const train = splits.find((s) => s.name === 'train') ?? splits[0];
   return { dataset, trainIndices: train.indices };
+}
+
+/**
+ * A labelled set for probing: its own train/test split (embedded MNIST: 8,000 / 2,000), else a seeded
+ * 80/20 split (uploads are often ordered by class, so not simply the last 20%).
+ */
+async function probeData(id: string): Promise<probing.ProbeDataSource> {
+  if (id === 'mnist') await ensureMnist(new AbortController().signal, () => {});
+  else await api.openDataset(id);
+  const { dataset, splits } = datasets.get(id);
+  const train = splits.find((s) => s.name === 'train');
+  const test = splits.find((s) => s.name === 'test');
+  if (train && test) return { dataset, train: train.indices, test: test.indices };
+  const n = dataset.labels.length;
+  const order = permutation(n, 0, 0);
+  const cut = Math.round(n * 0.8);
+  const pick = (from: number, to: number) => Int32Array.from(order.subarray(from, to)).sort();
+  return { dataset, train: n > 1 ? pick(0, cut) : range(0, n), test: n > 1 ? pick(cut, n) : range(0, 0) };
 }
 
 const training = new TrainingController({
@@ -295,6 +315,30 @@ const api: ComputeApi = {
     return training.serveBeside(() => models.importCheckpoint([{ path: fileName, bytes }]));
   },
   unfinishedTrainingRun: () => training.unfinished(),
+
+  async probeTaps(modelId) {
+    return probing.probeTaps(await models.getModel(modelId));
+  },
+  runProbe(jobId, request, onEvent, onProgress) {
+    return runJob(jobId, async (signal) => {
+      const model = await models.getModel(request.modelId);
+      const name = (await models.listModels()).find((m) => m.id === request.modelId)?.name ?? request.modelId;
+      const source = await probeData(request.datasetId);
+      return probing.runProbing(model, name, source, request, signal, onProgress, (e) => {
+        void Promise.resolve(onEvent(e)).catch(() => {});
+      });
+    });
+  },
+  probeProjection(jobId, runId, cell, method, onProgress) {
+    return runJob(jobId, (signal) =>
+      probing.cellProjection(runId, cell.t, cell.tap, method, signal, onProgress),
+    );
+  },
+  probeTestImages: async (runId, count) => probing.probeTestImages(runId, count),
+  probeNeighbours: (runId, cell, position, k) => probing.cellNeighbours(runId, cell.t, cell.tap, position, k),
+  listProbeRuns: () => probing.listProbeRuns(),
+  loadProbeRun: (id) => probing.loadProbeRun(id),
+  deleteProbeRun: (id) => probing.deleteProbeRun(id),
 };
 
 /** Runs an IndexedDB-backed call between training steps (see TrainingController.serveBeside). */
@@ -310,4 +354,7 @@ Comlink.expose({
   deleteDataset: besideTraining(api.deleteDataset),
   listModels: besideTraining(api.listModels),
   deleteModel: besideTraining(api.deleteModel),
+  listProbeRuns: besideTraining(api.listProbeRuns),
+  loadProbeRun: besideTraining(api.loadProbeRun),
+  deleteProbeRun: besideTraining(api.deleteProbeRun),
 } satisfies ComputeApi);

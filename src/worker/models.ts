@@ -6,6 +6,7 @@ import type { Denoiser } from '../core/diffusion/denoiser';
 import { denoiserFromCheckpoint } from '../core/io/denoiser-from-checkpoint';
 import type { ModelSummary } from './api';
 import { createBlobStore, indexedDbAvailable } from './blob-store';
+import { fetchShipped, listShipped, SHIPPED_PREFIX } from './shipped-models';
 
 interface StoredModel {
   id: string;
@@ -86,17 +87,24 @@ export async function importCheckpoint(files: { path: string; bytes: Uint8Array 
 }
 
 export async function listModels(): Promise<ModelSummary[]> {
-  const inMemory = [...live.values()].map((m) => m.summary);
-  if (!indexedDbAvailable()) return inMemory;
+  const shipped = await listShipped();
+  const inMemory = [...live.values()].map((m) => m.summary).filter((m) => !m.id.startsWith(SHIPPED_PREFIX));
+  if (!indexedDbAvailable()) return [...shipped, ...inMemory];
   const stored = await store.list().catch(() => []);
   const known = new Set(inMemory.map((m) => m.id));
-  return [...inMemory, ...stored.filter((s) => !known.has(s.id)).map((s) => s.summary)];
+  return [...shipped, ...inMemory, ...stored.filter((s) => !known.has(s.id)).map((s) => s.summary)];
 }
 
 /** The live model, rebuilt from IndexedDB after a reload. */
 export async function getModel(id: string): Promise<Denoiser> {
   const existing = live.get(id);
   if (existing) return existing.model;
+  if (id.startsWith(SHIPPED_PREFIX)) {
+    const { name, bytes } = await fetchShipped(id);
+    const built = buildModel(id, name, { checkpoint: bytes, sidecar: null });
+    live.set(id, built);
+    return built.model;
+  }
   const stored = indexedDbAvailable() ? await store.load(id) : null;
   if (!stored) throw new Error('This model is no longer stored in the browser. Import its checkpoint again.');
   const built = buildModel(id, stored.meta.name, stored.payload);
@@ -106,6 +114,8 @@ export async function getModel(id: string): Promise<Denoiser> {
 }
 
 export async function deleteModel(id: string): Promise<void> {
+  if (id.startsWith(SHIPPED_PREFIX))
+    throw new Error('A shipped model is part of the app and cannot be deleted.');
   live.get(id)?.model.dispose();
   live.delete(id);
   if (indexedDbAvailable()) await store.remove(id);

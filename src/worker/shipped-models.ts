@@ -1,0 +1,61 @@
+/**
+ * Models that ship with the app under `public/models/<dir>/` (model.safetensors with its config in the
+ * metadata, and model.json, the model card `npm run evaluate -- --ship` writes). Listed when their card
+ * is there, fetched on first use; the app works without them.
+ */
+import type { ModelSummary } from './api';
+
+/** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
+const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
+
+export const SHIPPED_PREFIX = 'shipped:';
+
+const modelUrl = (dir: string, file: string) =>
+  new URL(`${import.meta.env.BASE_URL}models/${dir}/${file}`, self.location.origin).href;
+
+let listing: Promise<ModelSummary[]> | null = null;
+
+async function cardSummary(dir: string): Promise<ModelSummary | null> {
+  try {
+    const response = await fetch(modelUrl(dir, 'model.json'));
+    if (!response.ok) return null;
+    // A missing file may come back as the app's index.html (SPA fallback): only a real card counts.
+    const card = (await response.json()) as Record<string, unknown>;
+    const config = (card.config ?? {}) as Record<string, unknown>;
+    const shape = config.image_shape;
+    if ((card.arch !== 'unet' && card.arch !== 'dit') || !Array.isArray(shape) || shape.length !== 3)
+      return null;
+    return {
+      id: `${SHIPPED_PREFIX}${dir}`,
+      name: typeof card.name === 'string' ? `${card.name} (shipped)` : `${dir} (shipped)`,
+      arch: card.arch,
+      imageShape: shape.map(Number) as [number, number, number],
+      paramCount: Number(card.parameters) || 0,
+      config,
+      prefix: null,
+      persisted: true,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The shipped models that are present (looked up once per session). */
+export function listShipped(): Promise<ModelSummary[]> {
+  if (typeof self === 'undefined' || typeof fetch === 'undefined' || !self.location)
+    return Promise.resolve([]);
+  listing ??= Promise.all(SHIPPED_DIRS.map(cardSummary)).then((all) =>
+    all.filter((s): s is ModelSummary => s !== null),
+  );
+  return listing;
+}
+
+/** The checkpoint bytes of a shipped model. */
+export async function fetchShipped(id: string): Promise<{ name: string; bytes: Uint8Array }> {
+  const dir = id.slice(SHIPPED_PREFIX.length);
+  if (!SHIPPED_DIRS.includes(dir)) throw new Error(`No shipped model ${dir}.`);
+  const response = await fetch(modelUrl(dir, 'model.safetensors'));
+  if (!response.ok)
+    throw new Error(`The shipped model ${dir} could not be fetched (HTTP ${response.status}).`);
+  return { name: dir, bytes: new Uint8Array(await response.arrayBuffer()) };
+}
