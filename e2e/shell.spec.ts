@@ -14,7 +14,7 @@ test('the app starts on WebGPU and the status bar shows the adapter and memory',
 test('panels are reachable by tab and by URL hash, and say what they will do', async ({ page }) => {
   await openApp(page, '/#/probing');
   await expect(page.getByRole('tab', { name: 'Probing' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByTestId('planned-note')).toContainText('linear probes');
+  await expect(page.getByTestId('probe-run')).toBeVisible();
   await page.getByRole('tab', { name: 'Sampling' }).click();
   await expect(page).toHaveURL(/#\/sampling$/);
   await expect(page.getByTestId('import-checkpoint')).toBeAttached();

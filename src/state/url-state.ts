@@ -85,6 +85,18 @@ export const URL_SCHEMA = {
   pvs: int(1, 100, 10),
   /** Save a checkpoint every this many steps (0: only on demand and at the end). */
   tsave: int(0, 1_000_000, 100),
+  // Probing panel (the model is the shared `model` key)
+  /** Data set id ('mnist' or an upload's). */
+  pds: text(80),
+  /** Timesteps, comma separated (the panel's default when absent). */
+  pt: text(200),
+  /** Taps, comma separated (all when absent). */
+  ptaps: text(400),
+  ptrain: int(10, 100_000, 2000),
+  ptest: int(10, 100_000, 1000),
+  pep: int(1, 200, 15),
+  plr: decimal(1e-6, 1, 2e-3),
+  pknn: oneOf(['on', 'off'] as const, 'on'),
 } satisfies Record<string, Field<unknown>>;
 
 export type UrlParams = { [K in keyof typeof URL_SCHEMA]: (typeof URL_SCHEMA)[K]['fallback'] };

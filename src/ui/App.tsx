@@ -5,6 +5,7 @@ import { BackendNotice } from './components/BackendNotice';
 import { StatusBar } from './components/StatusBar';
 import { DataPanel } from './panels/DataPanel';
 import { PlannedPanel } from './panels/PlannedPanel';
+import { ProbingPanel } from './panels/ProbingPanel';
 import { SamplingPanel } from './panels/SamplingPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 
@@ -56,6 +57,8 @@ export function App() {
           <SamplingPanel />
         ) : panel === 'training' ? (
           <TrainingPanel />
+        ) : panel === 'probing' ? (
+          <ProbingPanel />
         ) : (
           <PlannedPanel panel={panel} title={TITLES[panel]} />
         )}

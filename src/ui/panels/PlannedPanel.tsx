@@ -1,9 +1,7 @@
 import type { PanelId } from '../../state/url-state';
 
 /** What each panel will do once its issue lands; until then it says so, with no controls that do nothing. */
-const PLANS: Record<Exclude<PanelId, 'data' | 'sampling' | 'training'>, string> = {
-  probing:
-    "Will train linear probes on the denoiser's features for every layer and noise level and show accuracy as a heatmap.",
+const PLANS: Record<Exclude<PanelId, 'data' | 'sampling' | 'training' | 'probing'>, string> = {
   retrieval:
     'Will rank a gallery for a query person with AlignedReID global and stripe features and show the stripe alignment.',
 };
@@ -12,7 +10,7 @@ export function PlannedPanel({
   panel,
   title,
 }: {
-  panel: Exclude<PanelId, 'data' | 'sampling' | 'training'>;
+  panel: Exclude<PanelId, 'data' | 'sampling' | 'training' | 'probing'>;
   title: string;
 }) {
   return (

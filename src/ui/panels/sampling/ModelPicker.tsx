@@ -38,14 +38,16 @@ export function ModelPicker() {
                 {m.arch.toUpperCase()} · {m.imageShape.join('×')} · {(m.paramCount / 1e6).toFixed(2)}M params
                 {m.persisted ? ' · saved' : ''}
               </span>
-              <button
-                type="button"
-                className="link danger"
-                title="Delete"
-                onClick={() => void deleteModel(m.id)}
-              >
-                ✕
-              </button>
+              {!m.id.startsWith('shipped:') && (
+                <button
+                  type="button"
+                  className="link danger"
+                  title="Delete"
+                  onClick={() => void deleteModel(m.id)}
+                >
+                  ✕
+                </button>
+              )}
             </li>
           ))}
         </ul>

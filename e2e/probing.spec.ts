@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { makeClassFolders, openApp } from './helpers';
+
+const GOLDEN = join(process.cwd(), '../shared/golden/ddae_unet_mnist_tiny.safetensors');
+
+async function importGolden(page: Page): Promise<void> {
+  await page.getByTestId('import-checkpoint').setInputFiles(GOLDEN);
+  await expect(page.getByTestId('model-list')).toContainText('ddae_unet_mnist_tiny');
+  await expect(page.getByTestId('probe-taps')).toContainText('out_6');
+}
+
+test('a probe grid on the tiny UNet streams into the heatmap; a cell shows its curve, confusion, scatter and neighbours; exports', async ({
+  page,
+}) => {
+  // 2 timesteps × 6 taps, 48 train / 16 test MNIST digits, 1 epoch: seconds on wasm.
+  await openApp(page, '/?backend=wasm#/probing?pt=1,101&ptrain=48&ptest=16&pep=1');
+  await importGolden(page);
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probe-heatmap')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('job-progress')).toBeVisible();
+  await expect(page.getByTestId('cell-101-out_6')).toHaveAttribute('data-status', 'pending');
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', '12', { timeout: 110_000 });
+  await expect(page.getByTestId('probe-run')).toBeVisible();
+  await expect(page.getByTestId('best-cell')).toHaveCount(1);
+  await expect(page.getByTestId('probe-baseline')).toContainText(/Best: \d+\.\d\d%/);
+  await expect(page.getByTestId('probe-baseline')).toContainText(
+    /Raw-pixel baseline: \d+\.\d\d% linear, \d+\.\d\d% kNN/,
+  );
+  await expect(page.getByTestId('probe-summary')).toContainText(
+    '12 of 12 cells · 48 train / 16 test images · wasm',
+  );
+  await expect(page.getByTestId('chart-by-t')).toBeVisible();
+  await expect(page.getByTestId('chart-by-tap')).toBeVisible();
+
+  // The best cell is selected when the run ends; click another.
+  await expect(page.getByTestId('cell-details')).toBeVisible();
+  await page.getByTestId('cell-1-out_3').click();
+  await expect(page.getByTestId('cell-details')).toContainText('out_3 at t = 1');
+  await expect(page.getByTestId('probe-curve')).toBeVisible();
+  await expect(page.getByTestId('confusion-matrix')).toBeVisible();
+  await expect(page.getByTestId('probe-scatter')).toHaveAttribute('data-points', '16');
+  await page.getByTestId('query-thumb').first().click();
+  await expect(page.getByTestId('neighbour-grid')).toHaveAttribute('data-count', '9');
+
+  const csvDownload = page.waitForEvent('download');
+  await page.getByTestId('export-csv').click();
+  const csv = await csvDownload;
+  expect(csv.suggestedFilename()).toBe('probe-ddae_unet_mnist_tiny-mnist-embedded-10k.csv');
+  const text = readFileSync(await csv.path(), 'utf8');
+  expect(text.split('\n')[0]).toBe('model,dataset,t,tap,status,dim,linear_acc,train_acc,knn_acc,error');
+  expect(text.trim().split('\n')).toHaveLength(1 + 12 + 1);
+  expect(text).toContain('raw-pixels');
+  const pngDownload = page.waitForEvent('download');
+  await page.getByTestId('export-heatmap-png').click();
+  const png = readFileSync(await (await pngDownload).path());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+
+  // The run is stored, and comes back after a reload (without its features).
+  await expect(page.getByTestId('probe-runs')).toContainText('ddae_unet_mnist_tiny');
+  await page.reload();
+  await page.getByTestId('probe-runs').getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', '12');
+  await page.getByTestId('probe-runs').getByRole('checkbox').check();
+  await expect(page.getByTestId('compare-heatmap-0')).toBeVisible();
+});
+
+test('a data set of another image size is refused with the reason', async ({ page }) => {
+  await openApp(page, '/?backend=wasm#/data');
+  await page.getByTestId('upload-folder').setInputFiles(makeClassFolders({ round: 3, square: 3 }, 16));
+  await expect(page.getByTestId('dataset-list')).toContainText('shapes');
+  await page.getByRole('tab', { name: 'Probing' }).click();
+  await importGolden(page);
+  await page.getByTestId('probe-dataset').selectOption({ label: 'shapes (1×16×16, 6)' });
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probing-error')).toContainText('takes 1×28×28 images');
+  await expect(page.getByTestId('probing-error')).toContainText('has 1×16×16');
+});
