@@ -119,7 +119,7 @@ export const useProbingStore = create<ProbingState>((set, get) => {
         id: e.id,
         taps: e.taps,
         notes: e.notes,
-        dataset: { ...v.dataset, trainCount: e.train, testCount: e.test },
+        dataset: { name: e.datasetName, classNames: e.classNames, trainCount: e.train, testCount: e.test },
         cells: v.timesteps.flatMap((t) => e.taps.map((tap) => pendingCell(t, tap))),
       }));
     } else if (e.type === 'baseline') {

@@ -94,8 +94,8 @@ export const URL_SCHEMA = {
   ptaps: text(400),
   ptrain: int(10, 100_000, 2000),
   ptest: int(10, 100_000, 1000),
-  pep: int(1, 200, 15),
-  plr: decimal(1e-6, 1, 2e-3),
+  pep: int(1, 500, 30),
+  plr: decimal(1e-6, 1, 1e-2),
   pknn: oneOf(['on', 'off'] as const, 'on'),
 } satisfies Record<string, Field<unknown>>;
 

@@ -243,7 +243,16 @@ export interface ProbeRequest {
 
 /** What a probe run streams to the UI. */
 export type ProbeEvent =
-  | { type: 'started'; id: string; train: number; test: number; taps: string[]; notes: string[] }
+  | {
+      type: 'started';
+      id: string;
+      datasetName: string;
+      classNames: string[];
+      train: number;
+      test: number;
+      taps: string[];
+      notes: string[];
+    }
   | { type: 'baseline'; baseline: BaselineResult }
   | { type: 'cell'; index: number; cell: ProbeCell };
 

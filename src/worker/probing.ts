@@ -108,11 +108,20 @@ export async function runProbing(
   const result = await runProbeGrid(model, modelName, source, request.settings, {
     signal,
     onProgress: (p) => onProgress(p),
-    onStart: ({ train, test, taps, notes }) => {
+    onStart: ({ train, test, taps, classNames, notes }) => {
       run.train = train;
       run.test = test;
       last = run;
-      onEvent({ type: 'started', id, train: train.length, test: test.length, taps, notes });
+      onEvent({
+        type: 'started',
+        id,
+        datasetName: source.dataset.name,
+        classNames,
+        train: train.length,
+        test: test.length,
+        taps,
+        notes,
+      });
     },
     onBaseline: (baseline) => onEvent({ type: 'baseline', baseline }),
     onCell: (cell, index) => onEvent({ type: 'cell', index, cell }),

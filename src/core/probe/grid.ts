@@ -28,7 +28,13 @@ export interface GridCallbacks {
   /** Each (t, tap)'s features with the chosen images' dataset indices, e.g. to keep for the cell views. */
   onFeatures?: (t: number, tap: string, train: TapFeatures, test: TapFeatures) => void;
   /** Once the input is checked: the chosen images and any notes (unlabelled images skipped, ...). */
-  onStart?: (info: { train: Int32Array; test: Int32Array; taps: string[]; notes: string[] }) => void;
+  onStart?: (info: {
+    train: Int32Array;
+    test: Int32Array;
+    taps: string[];
+    classNames: string[];
+    notes: string[];
+  }) => void;
 }
 
 export class ProbeInputError extends Error {
@@ -55,7 +61,7 @@ export async function runProbeGrid(
   const checked = checkProbeInput({ imageShape: model.imageShape, taps: allTaps }, data, settings);
   if (!checked.ok) throw new ProbeInputError(checked.error);
   const { train, test, numClasses, classNames, timesteps, taps, notes } = checked.value;
-  callbacks.onStart?.({ train, test, taps, notes });
+  callbacks.onStart?.({ train, test, taps, classNames, notes });
   const { dataset } = data;
   const trainLabels = Int32Array.from(train, (i) => dataset.labels[i]);
   const testLabels = Int32Array.from(test, (i) => dataset.labels[i]);

@@ -37,9 +37,14 @@ export interface ProbeGridSettings {
 
 export const DEFAULT_TIMESTEPS: readonly number[] = [1, 11, 21, 51, 101, 201];
 
+/**
+ * The official probe runs 15 epochs of 50,000 images at batch 512 and lr 4e-3: ~1,500 Adam steps. With
+ * 8,000 MNIST images at batch 128 an epoch is 63 steps, so 30 epochs at 1e-2 reach a similar count; on
+ * 1,000 images 15 epochs at 2e-3 (120 steps) left the probe far from converged (66% vs 82%).
+ */
 export const DEFAULT_PROBE: LinearProbeSettings = {
-  epochs: 15,
-  lr: 2e-3,
+  epochs: 30,
+  lr: 1e-2,
   batchSize: 128,
   standardize: true,
   seed: 0,
