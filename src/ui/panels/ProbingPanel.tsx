@@ -216,63 +216,48 @@ export function ProbingPanel() {
                   onSelect={(c) => select({ t: c.t, tap: c.tap })}
                   metric={shownMetric}
                   svgRef={heatmapRef}
+                  running={view.status === 'running'}
                 />
               </figure>
               {view.taps.length > 0 && (
                 <div className="line-charts">
-                  <div>
-                    <AccuracyLines
-                      title="Accuracy vs timestep, one line per tap"
-                      xLabels={view.timesteps.map(String)}
-                      xTitle="t"
-                      series={view.taps.map((tap, ki) => ({
-                        name: tap,
-                        values: view.timesteps.map((_, ti) => {
-                          const c = view.cells[ti * view.taps.length + ki];
-                          return c ? cellValue(c) : null;
-                        }),
-                      }))}
-                      baseline={baselineValue}
-                      svgRef={byTRef}
-                      testId="chart-by-t"
-                    />
-                    <button
-                      type="button"
-                      className="small"
-                      onClick={() =>
-                        byTRef.current && void exportSvgPng(byTRef.current, `${runFileStem(view)}-by-t.png`)
-                      }
-                    >
-                      PNG
-                    </button>
-                  </div>
-                  <div>
-                    <AccuracyLines
-                      title="Accuracy vs tap, one line per timestep"
-                      xLabels={view.taps}
-                      xTitle="tap (forward order)"
-                      series={view.timesteps.map((t, ti) => ({
-                        name: `t = ${t}`,
-                        values: view.taps.map((_, ki) => {
-                          const c = view.cells[ti * view.taps.length + ki];
-                          return c ? cellValue(c) : null;
-                        }),
-                      }))}
-                      baseline={baselineValue}
-                      svgRef={byTapRef}
-                      testId="chart-by-tap"
-                    />
-                    <button
-                      type="button"
-                      className="small"
-                      onClick={() =>
-                        byTapRef.current &&
-                        void exportSvgPng(byTapRef.current, `${runFileStem(view)}-by-tap.png`)
-                      }
-                    >
-                      PNG
-                    </button>
-                  </div>
+                  <AccuracyLines
+                    title="Accuracy vs timestep, one line per tap"
+                    xLabels={view.timesteps.map(String)}
+                    xTitle="t"
+                    series={view.taps.map((tap, ki) => ({
+                      name: tap,
+                      values: view.timesteps.map((_, ti) => {
+                        const c = view.cells[ti * view.taps.length + ki];
+                        return c ? cellValue(c) : null;
+                      }),
+                    }))}
+                    baseline={baselineValue}
+                    svgRef={byTRef}
+                    onExport={() =>
+                      byTRef.current && void exportSvgPng(byTRef.current, `${runFileStem(view)}-by-t.png`)
+                    }
+                    testId="chart-by-t"
+                  />
+                  <AccuracyLines
+                    title="Accuracy vs tap, one line per timestep"
+                    xLabels={view.taps}
+                    xTitle="tap (forward order)"
+                    series={view.timesteps.map((t, ti) => ({
+                      name: `t = ${t}`,
+                      values: view.taps.map((_, ki) => {
+                        const c = view.cells[ti * view.taps.length + ki];
+                        return c ? cellValue(c) : null;
+                      }),
+                    }))}
+                    baseline={baselineValue}
+                    svgRef={byTapRef}
+                    onExport={() =>
+                      byTapRef.current &&
+                      void exportSvgPng(byTapRef.current, `${runFileStem(view)}-by-tap.png`)
+                    }
+                    testId="chart-by-tap"
+                  />
                 </div>
               )}
             </div>

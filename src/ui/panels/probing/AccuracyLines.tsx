@@ -2,7 +2,7 @@ import { categorical } from './colors';
 
 const W = 420;
 const H = 230;
-const PAD = { left: 44, right: 12, top: 12, bottom: 58 };
+const PAD = { left: 44, right: 26, top: 12, bottom: 58 };
 
 export interface Series {
   name: string;
@@ -18,6 +18,7 @@ export function AccuracyLines({
   baseline,
   svgRef,
   testId,
+  onExport,
 }: {
   title: string;
   xLabels: string[];
@@ -26,21 +27,33 @@ export function AccuracyLines({
   baseline: number | null;
   svgRef?: React.RefObject<SVGSVGElement | null>;
   testId: string;
+  onExport?: () => void;
 }) {
   const all = [...series.flatMap((s) => s.values), baseline].filter((v): v is number => v !== null);
-  const lo = all.length ? Math.max(0, Math.floor(Math.min(...all) * 20) / 20) : 0;
-  const hi = all.length ? Math.min(1, Math.ceil(Math.max(...all) * 20) / 20) : 1;
-  const span = Math.max(0.05, hi - lo);
+  const dataLo = all.length ? Math.min(...all) : 0;
+  const dataHi = all.length ? Math.max(...all) : 1;
+  // Round ticks (1, 2, 5, 10 or 20 points of accuracy), about five of them, covering the data.
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2].find((s) => (dataHi - dataLo) / s <= 6) ?? 0.25;
+  const lo = Math.max(0, Math.floor(dataLo / step - 1e-9) * step);
+  const hi = Math.min(1, Math.max(lo + step, Math.ceil(dataHi / step - 1e-9) * step));
+  const span = hi - lo;
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (xLabels.length <= 1 ? plotW / 2 : (i / (xLabels.length - 1)) * plotW);
   const y = (v: number) => PAD.top + (1 - (v - lo) / span) * plotH;
-  const ticks = Array.from({ length: 6 }, (_, k) => lo + (span * k) / 5);
+  const ticks = Array.from({ length: Math.round(span / step) + 1 }, (_, k) => lo + k * step);
   const legendCols = 4;
 
   return (
     <figure className="probe-chart">
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title}{' '}
+        {onExport && (
+          <button type="button" className="small" onClick={onExport}>
+            PNG
+          </button>
+        )}
+      </figcaption>
       <svg
         ref={svgRef}
         width={W}

@@ -51,7 +51,7 @@ export function ConfusionMatrix({ matrix, classNames }: { matrix: number[][]; cl
                       y={top + r * cell + cell / 2 + 3}
                       textAnchor="middle"
                       className="cell-text small"
-                      fill={f > 0.6 ? '#111' : '#fff'}
+                      style={{ fill: f > 0.6 ? '#111' : '#fff' }}
                     >
                       {count}
                     </text>

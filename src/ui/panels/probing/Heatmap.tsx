@@ -6,7 +6,7 @@ const CELL_W = 58;
 const CELL_H = 24;
 const LEFT = 64;
 const TOP = 34;
-const LEGEND_H = 40;
+const LEGEND_H = 48;
 
 const STOPS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
@@ -34,6 +34,8 @@ export interface HeatmapProps {
   testId?: string;
   /** Smaller cells without a legend (side-by-side comparison). */
   compact?: boolean;
+  /** A run is filling the grid: the column being computed pulses. */
+  running?: boolean;
 }
 
 /** Test accuracy per (tap, t): rows are taps in forward order, columns timesteps; the best cell outlined. */
@@ -48,7 +50,9 @@ export function Heatmap({
   svgRef,
   testId = 'probe-heatmap',
   compact = false,
+  running = false,
 }: HeatmapProps) {
+  const activeT = running ? cells.find((c) => c.status === 'pending')?.t : undefined;
   const value = (c: ProbeCell) =>
     c.status !== 'done' ? null : metric === 'linear' ? c.accuracy : c.knnAccuracy;
   const base = baseline ? (metric === 'linear' ? baseline.accuracy : baseline.knnAccuracy) : null;
@@ -56,10 +60,10 @@ export function Heatmap({
   const best = metric === 'linear' ? bestCell(cells) : null;
   const cw = compact ? 44 : CELL_W;
   const ch = compact ? 20 : CELL_H;
-  const width = LEFT + timesteps.length * cw + 8;
+  const legendW = Math.max(120, timesteps.length * cw);
+  const width = LEFT + (compact ? timesteps.length * cw + 8 : legendW + 36);
   const gridH = TOP + taps.length * ch;
   const height = gridH + (compact ? 8 : LEGEND_H + 8);
-  const legendW = Math.max(120, timesteps.length * cw);
   const gradientId = `${testId}-gradient`;
   const done = cells.filter((c) => c.status === 'done').length;
 
@@ -102,7 +106,7 @@ export function Heatmap({
             // biome-ignore lint/a11y/useSemanticElements: an SVG cell cannot be a <button>
             <g
               key={`${t}-${tap}`}
-              className={`heat-cell ${c.status}${onSelect && c.status === 'done' ? ' clickable' : ''}`}
+              className={`heat-cell ${c.status}${onSelect && c.status === 'done' ? ' clickable' : ''}${c.status === 'pending' && t === activeT ? ' active' : ''}`}
               data-testid={`cell-${t}-${tap}`}
               data-status={c.status}
               role="button"
@@ -119,7 +123,7 @@ export function Heatmap({
                 y={y + ch / 2 + 4}
                 textAnchor="middle"
                 className="cell-text"
-                fill={v !== null ? textOn(v, lo, hi) : undefined}
+                style={v !== null ? { fill: textOn(v, lo, hi) } : undefined}
               >
                 {v !== null ? pct(v) : c.status === 'failed' ? '✕' : c.status === 'cancelled' ? '–' : '…'}
               </text>
@@ -149,7 +153,7 @@ export function Heatmap({
         }),
       )}
       {!compact && (
-        <g transform={`translate(${LEFT}, ${gridH + 12})`}>
+        <g transform={`translate(${LEFT}, ${gridH + 20})`}>
           <defs>
             <linearGradient id={gradientId}>
               {STOPS.map((i) => (
@@ -167,8 +171,8 @@ export function Heatmap({
           {base !== null && hi > lo && (
             <g transform={`translate(${((Math.max(lo, Math.min(hi, base)) - lo) / (hi - lo)) * legendW}, 0)`}>
               <line y1={-3} y2={11} className="baseline-mark" />
-              <text y={22} textAnchor="middle" className="axis-label">
-                pixels
+              <text y={-6} textAnchor="middle" className="axis-label">
+                raw pixels
               </text>
             </g>
           )}

@@ -100,7 +100,7 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
         label="epochs"
         value={params.pep}
         min={1}
-        max={200}
+        max={500}
         onChange={(pep) => setParams({ pep })}
         testId="probe-epochs"
       />
@@ -110,7 +110,7 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
         value={params.plr}
         min={1e-6}
         max={1}
-        step={0.0005}
+        step={0.001}
         onChange={(plr) => setParams({ plr })}
         testId="probe-lr"
       />
