@@ -3,7 +3,7 @@
  * run on each backend, and writes JSON. Absolute times on SwiftShader (webgpu without a GPU) mean nothing;
  * the ratios measured in the same run mean a little. Run it on a real GPU machine for real figures.
  *
- *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid,train] [--runs 10]
+ *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid,train,probe] [--runs 10]
  *                    [--out bench-results/bench.json]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
 import { setWasmMatMulViaConv } from '../src/core/gpu/kernels/matmul-wasm';
 import '../src/core/gpu/kernels/conv2d-backprop-wasm';
+import { benchProbe } from './bench-probe';
 import { benchReid } from './bench-reid';
 import { benchTrain } from './bench-train';
 import { startNodeWebGPU } from './lib/node-webgpu';
@@ -30,9 +31,11 @@ import { startNodeWebGPU } from './lib/node-webgpu';
 const { values: args } = parseArgs({
   options: {
     backends: { type: 'string', default: 'webgpu,wasm,cpu' },
-    suites: { type: 'string', default: 'groupnorm,unet,reid,train' },
+    suites: { type: 'string', default: 'groupnorm,unet,reid,train,probe' },
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench-results/bench.json' },
+    /** Images in the probe-training grid of the probe suite. */
+    'probe-images': { type: 'string', default: '2000' },
   },
 });
 
@@ -160,6 +163,8 @@ async function main(): Promise<void> {
     }
     if (suites.has('train') && backend !== 'cpu') results.push(...(await benchTrain({ backend })));
     if (suites.has('reid')) results.push({ op: 'ReID local distance', ...(await benchReid({ backend })) });
+    if (suites.has('probe'))
+      results.push(...(await benchProbe({ backend, images: Number(args['probe-images']) })));
   }
   const report = {
     date: new Date().toISOString(),
