@@ -11,7 +11,10 @@ export function TrainingCurve({ curve }: { curve: EpochStats[] }) {
   const plotH = H - PAD.top - PAD.bottom;
   const x = (e: number) =>
     PAD.left + (curve.length === 1 ? plotW / 2 : ((e - 1) / (curve.length - 1)) * plotW);
-  const maxLoss = Math.max(...curve.map((c) => c.loss), 1e-6);
+  const rawMax = Math.max(...curve.map((c) => c.loss), 1e-6);
+  // A round top for the loss axis (its four ticks are quarters of it).
+  const pow = 10 ** Math.floor(Math.log10(rawMax));
+  const maxLoss = ([1, 2, 4, 5, 8, 10].find((m) => m * pow >= rawMax) ?? 10) * pow;
   const yl = (v: number) => PAD.top + (1 - v / maxLoss) * plotH;
   const ya = (v: number) => PAD.top + (1 - v) * plotH;
   const path = (f: (c: EpochStats) => number) =>
@@ -32,7 +35,7 @@ export function TrainingCurve({ curve }: { curve: EpochStats[] }) {
             {100 * f}
           </text>
           <text x={PAD.left - 4} y={yl(f * maxLoss) + 4} textAnchor="end" className="axis-label">
-            {(f * maxLoss).toPrecision(2)}
+            {Number((f * maxLoss).toPrecision(2))}
           </text>
         </g>
       ))}
