@@ -77,3 +77,15 @@ test('a data set of another image size is refused with the reason', async ({ pag
   await expect(page.getByTestId('probing-error')).toContainText('takes 1×28×28 images');
   await expect(page.getByTestId('probing-error')).toContainText('has 1×16×16');
 });
+
+test('a cancelled grid keeps its finished cells, marked as cancelled', async ({ page }) => {
+  await openApp(page, '/?backend=wasm#/probing?pt=1,101,201&ptrain=48&ptest=16&pep=1&pknn=off');
+  await importGolden(page);
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('cell-1-out_1')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('probe-summary')).toContainText('Cancelled:', { timeout: 60_000 });
+  await expect(page.getByTestId('cell-1-out_1')).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('cell-201-out_6')).toHaveAttribute('data-status', 'cancelled');
+  await expect(page.getByTestId('probe-runs')).toContainText('cancelled');
+});
