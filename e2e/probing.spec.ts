@@ -89,3 +89,28 @@ test('a cancelled grid keeps its finished cells, marked as cancelled', async ({ 
   await expect(page.getByTestId('cell-201-out_6')).toHaveAttribute('data-status', 'cancelled');
   await expect(page.getByTestId('probe-runs')).toContainText('cancelled');
 });
+
+test('a model shipped under public/models is listed (and not deletable) when its card is there', async ({
+  page,
+}) => {
+  // Stand in for the shipped files: the golden tiny UNet and a model card like `npm run evaluate --ship` writes.
+  await page.route('**/models/mnist-unet-small/model.json', (route) =>
+    route.fulfill({
+      json: {
+        name: 'MNIST UNet small',
+        arch: 'unet',
+        config: { image_shape: [1, 28, 28] },
+        parameters: 1112801,
+      },
+    }),
+  );
+  await page.route('**/models/mnist-unet-small/model.safetensors', (route) =>
+    route.fulfill({ body: readFileSync(GOLDEN), contentType: 'application/octet-stream' }),
+  );
+  await openApp(page, '/?backend=wasm#/probing');
+  const list = page.getByTestId('model-list');
+  await expect(list).toContainText('MNIST UNet small (shipped)');
+  await expect(list.getByTitle('Delete')).toHaveCount(0);
+  await list.getByRole('button', { name: 'MNIST UNet small (shipped)' }).click();
+  await expect(page.getByTestId('probe-taps')).toContainText('out_6');
+});
