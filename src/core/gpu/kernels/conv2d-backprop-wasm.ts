@@ -1,7 +1,8 @@
 /**
- * Convolution gradients for the wasm backend, rewritten as forward convolutions so they run on XNNPACK.
- * tfjs 4.22's wasm backend has no `Conv2DBackpropFilter` at all (no conv net can train on wasm), and its
- * `Conv2DBackpropInput` is a plain loop, 10x slower than a forward convolution of the same size.
+ * Convolution gradients rewritten as forward convolutions, for the backends whose own are missing or slow:
+ * tfjs 4.22's wasm backend has no `Conv2DBackpropFilter` at all (no conv net can train on wasm) and its
+ * `Conv2DBackpropInput` is a plain loop, 10x slower than a forward convolution of the same size (on XNNPACK);
+ * the cpu backend's `Conv2DBackpropFilter` is 45x slower than its forward convolution.
  *
  * - Filter gradient: dW[kh, kw, ci, co] = Σ_{b,oh,ow} xpad[b, kh + s·oh, kw + s·ow, ci] · dy[b, oh, ow, co], which
  *   is a valid convolution of xpad^T ([Cin, Hp, Wp, B], batch as channels) with dy^T ([OH, OW, B, Cout]) as
@@ -27,15 +28,18 @@ interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
 
-/** Runs wasm kernels by name and releases every intermediate handle once (wasm's Reshape shares buffers). */
+/** Runs a backend's kernels by name and releases every intermediate handle once (Reshape shares buffers). */
 class KernelScope {
   private readonly intermediates: TensorInfo[] = [];
 
-  constructor(private readonly backend: WasmBackendLike) {}
+  constructor(
+    private readonly backend: WasmBackendLike,
+    private readonly backendName: string,
+  ) {}
 
   run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}): TensorInfo {
-    const kernel = tf.getKernel(name, 'wasm');
-    if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+    const kernel = tf.getKernel(name, this.backendName);
+    if (!kernel) throw new Error(`the ${this.backendName} backend has no ${name} kernel`);
     const out = kernel.kernelFunc({
       inputs,
       backend: this.backend as unknown as tf.KernelBackend,
@@ -95,12 +99,12 @@ function padOrCrop(
   return out;
 }
 
-function backpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) {
+const backpropFilter = (backendName: string) => (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
   const [kh, kw] = attrs.filterShape;
   const info = convInfo(x.shape, attrs.filterShape, attrs);
-  const k = new KernelScope(args.backend as WasmBackendLike);
+  const k = new KernelScope(args.backend as WasmBackendLike, backendName);
   // Exactly the rows/columns the last tap reads: (O - 1)·s + k.
   const needH = (info.outHeight - 1) * info.strideHeight + kh;
   const needW = (info.outWidth - 1) * info.strideWidth + kw;
@@ -120,7 +124,7 @@ function backpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
     },
   ); // [Cin, KH, KW, Cout]
   return k.finish(k.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
-}
+};
 
 function makeBackpropInput(original: tf.KernelFunc) {
   return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
@@ -130,7 +134,7 @@ function makeBackpropInput(original: tf.KernelFunc) {
     if (info.strideHeight !== 1 || info.strideWidth !== 1) return original(args as never);
     const [kh, kw] = filter.shape;
     const [, h, w] = attrs.inputShape;
-    const k = new KernelScope(args.backend as WasmBackendLike);
+    const k = new KernelScope(args.backend as WasmBackendLike, 'wasm');
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
     // Output rows = top + OH + bottom - kh + 1 must equal H.
@@ -148,28 +152,35 @@ function makeBackpropInput(original: tf.KernelFunc) {
   };
 }
 
-/** Installs both kernels on 'wasm'; idempotent. Strided input gradients still use tfjs' kernel. */
-export function registerWasmConvGradients(): void {
-  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
-    tf.registerKernel({
-      kernelName: 'Conv2DBackpropFilter',
-      backendName: 'wasm',
-      kernelFunc: backpropFilter as unknown as tf.KernelFunc,
-    });
-  }
-  const input = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (input && !(input as { fastPath?: boolean }).fastPath) {
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    const config = {
-      kernelName: 'Conv2DBackpropInput',
-      backendName: 'wasm',
-      kernelFunc: makeBackpropInput(input.kernelFunc) as unknown as tf.KernelFunc,
-      // The original binds its wasm function at backend set-up; keep that for the strided fallback.
-      setupFunc: input.setupFunc,
-      fastPath: true,
-    };
-    tf.registerKernel(config);
-  }
+/** Marks our registrations so a second call does not wrap them again. */
+const OURS = Symbol('ddae-conv-grad');
+
+function replaceKernel(kernelName: string, backendName: string, make: (original?: tf.KernelConfig) => tf.KernelFunc) {
+  const current = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { [OURS]?: boolean }) | undefined;
+  if (current?.[OURS]) return;
+  if (current) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: make(current),
+    // An original binds its wasm function at backend set-up; a fallback to it still needs that.
+    setupFunc: current?.setupFunc,
+    [OURS]: true,
+  } as tf.KernelConfig);
 }
 
-registerWasmConvGradients();
+/**
+ * Installs the filter gradient on 'wasm' and 'cpu' and the stride-1 input gradient on 'wasm' (cpu's own is
+ * only 2x slower than its forward convolution); idempotent.
+ */
+export function registerConvGradients(): void {
+  for (const backendName of ['wasm', 'cpu']) {
+    replaceKernel('Conv2DBackpropFilter', backendName, () => backpropFilter(backendName) as unknown as tf.KernelFunc);
+  }
+  replaceKernel('Conv2DBackpropInput', 'wasm', (original) => {
+    if (!original) throw new Error('the wasm backend has no Conv2DBackpropInput kernel to fall back to');
+    return makeBackpropInput(original.kernelFunc) as unknown as tf.KernelFunc;
+  });
+}
+
+registerConvGradients();
