@@ -8,6 +8,14 @@ import type { DatasetStats } from '../core/data/stats';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
 import type { KernelCheck } from '../core/gpu/kernel-check';
 import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from '../core/probe/types';
+import type {
+  PairView,
+  RankingExportRow,
+  RankingPage,
+  RetrievalMode,
+  RetrievalRequest,
+  RetrievalSummary,
+} from './retrieval-types';
 
 export type TrainArch = 'unet' | 'dit';
 export type TrainPreset = 'tiny' | 'small';
@@ -396,4 +404,14 @@ export interface ComputeApi {
   listProbeRuns(): Promise<ProbeRunSummary[]>;
   loadProbeRun(id: string): Promise<ProbeGridResult>;
   deleteProbeRun(id: string): Promise<void>;
+
+  /** Retrieval panel: embeds the gallery and queries with the shipped ReID model, all modes' distances. */
+  runRetrieval(
+    jobId: string,
+    request: RetrievalRequest,
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<RetrievalSummary>>;
+  retrievalRanking(query: number, mode: RetrievalMode, offset: number, count: number): Promise<RankingPage>;
+  retrievalPair(query: number, gallery: number): Promise<PairView>;
+  retrievalExport(mode: RetrievalMode, topK: number): Promise<RankingExportRow[]>;
 }

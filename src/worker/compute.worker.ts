@@ -32,6 +32,7 @@ import { fetchBytes } from './fetch-bytes';
 import { cancelJob, runJob } from './jobs';
 import * as models from './models';
 import * as probing from './probing';
+import { retrievalApi } from './retrieval-api';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
 
@@ -339,6 +340,7 @@ const api: ComputeApi = {
   listProbeRuns: () => probing.listProbeRuns(),
   loadProbeRun: (id) => probing.loadProbeRun(id),
   deleteProbeRun: (id) => probing.deleteProbeRun(id),
+  ...retrievalApi(() => backendInfo),
 };
 
 /** Runs an IndexedDB-backed call between training steps (see TrainingController.serveBeside). */

@@ -1,0 +1,120 @@
+/** Types of the Retrieval panel's worker calls (the UI imports only these). */
+
+/** The distance a ranking is sorted by. `reranked`: k-reciprocal re-ranking of the total distance. */
+export type RetrievalMode = 'global' | 'local' | 'unaligned' | 'total' | 'reranked';
+
+export const RETRIEVAL_MODES: readonly RetrievalMode[] = [
+  'global',
+  'local',
+  'unaligned',
+  'total',
+  'reranked',
+];
+
+export interface RetrievalFile {
+  /** File name, e.g. "0002_c3_01.png" (Market-style names give the identity and camera). */
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface RetrievalRequest {
+  /** The gallery: the synthetic test gallery (a subset) or uploaded images. */
+  gallery: 'synthetic' | 'upload';
+  /** The queries: synthetic queries (a subset) or uploaded images. */
+  query: 'synthetic' | 'upload';
+  /** How many test identities of the synthetic split to use (their queries, gallery images, and a share of distractors). */
+  syntheticIds: number;
+  galleryFiles: RetrievalFile[];
+  queryFiles: RetrievalFile[];
+  /** Weight of the local distance in the total distance (default 1). */
+  lambda?: number;
+}
+
+export interface RetrievalItemInfo {
+  /** Display name: file name, or "id 12 · cam 3". */
+  name: string;
+  /** Identity (> 0 a person, 0 a distractor, -1 junk) or null when unknown. */
+  pid: number | null;
+  camId: number | null;
+}
+
+export interface RetrievalMetrics {
+  mode: RetrievalMode;
+  rank1: number;
+  rank5: number;
+  rank10: number;
+  mAP: number;
+  validQueries: number;
+}
+
+export interface RetrievalSummary {
+  queries: RetrievalItemInfo[];
+  /** uint8 NHWC [queries, height, width, 3]. */
+  queryPixels: Uint8Array;
+  galleryCount: number;
+  height: number;
+  width: number;
+  stripes: number;
+  /** Files that could not be used, each with its reason. */
+  problems: string[];
+  /** Whether correctness and metrics are known (both sides labelled). */
+  labelled: boolean;
+  metrics: RetrievalMetrics[];
+  /** Milliseconds spent embedding the gallery and the queries, and computing all distances. */
+  embedGalleryMs: number;
+  embedQueryMs: number;
+  distanceMs: number;
+  backend: string;
+}
+
+export interface RankedItem {
+  gallery: number;
+  rank: number;
+  distance: number;
+  info: RetrievalItemInfo;
+  /** true: same identity; false: another; null: unknown. `ignored`: same identity and camera, or junk. */
+  correct: boolean | null;
+  ignored: boolean;
+}
+
+export interface RankingPage {
+  query: number;
+  mode: RetrievalMode;
+  offset: number;
+  items: RankedItem[];
+  /** uint8 NHWC of the items' images. */
+  pixels: Uint8Array;
+  total: number;
+}
+
+export interface PairView {
+  query: number;
+  gallery: number;
+  queryInfo: RetrievalItemInfo;
+  galleryInfo: RetrievalItemInfo;
+  /** uint8 HWC of each image. */
+  queryPixels: Uint8Array;
+  galleryPixels: Uint8Array;
+  height: number;
+  width: number;
+  stripes: number;
+  /** H×H stripe distances, row = query stripe. */
+  matrix: Float32Array;
+  path: [number, number][];
+  global: number;
+  local: number;
+  unaligned: number;
+  total: number;
+  lambda: number;
+}
+
+export interface RankingExportRow {
+  query: string;
+  queryPid: number | null;
+  rank: number;
+  gallery: string;
+  galleryIndex: number;
+  galleryPid: number | null;
+  distance: number;
+  correct: boolean | null;
+}
