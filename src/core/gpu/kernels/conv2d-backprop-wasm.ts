@@ -7,8 +7,8 @@
  * - Filter gradient: dW[kh, kw, ci, co] = Σ_{b,oh,ow} xpad[b, kh + s·oh, kw + s·ow, ci] · dy[b, oh, ow, co], which
  *   is a valid convolution of xpad^T ([Cin, Hp, Wp, B], batch as channels) with dy^T ([OH, OW, B, Cout]) as
  *   the filter, dilated by the stride.
- * - Input gradient (stride 1): a valid convolution of dy, padded by k-1-pad, with the filter rotated by 180°
- *   and its in/out channels swapped. Strided convolutions keep tfjs' own kernel (few layers use them).
+ * - Input gradient: a valid convolution of dy (zero-spread by the stride, padded by k-1-pad) with the filter
+ *   rotated by 180° and its in/out channels swapped.
  *
  * Both are composed from wasm's own kernels (pad, slice, transpose, reverse, conv2d).
  */
@@ -99,48 +99,77 @@ function padOrCrop(
   return out;
 }
 
-const backpropFilter = (backendName: string) => (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
-  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
-  const [kh, kw] = attrs.filterShape;
-  const info = convInfo(x.shape, attrs.filterShape, attrs);
-  const k = new KernelScope(args.backend as WasmBackendLike, backendName);
-  // Exactly the rows/columns the last tap reads: (O - 1)·s + k.
-  const needH = (info.outHeight - 1) * info.strideHeight + kh;
-  const needW = (info.outWidth - 1) * info.strideWidth + kw;
-  const { top, left } = info.padInfo;
-  const padded = padOrCrop(k, x, top, needH - x.shape[1] - top, left, needW - x.shape[2] - left);
-  const xT = k.run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }); // [Cin, Hp, Wp, B]
-  const dyT = k.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, B, Cout]
-  const grad = k.run(
-    'Conv2D',
-    { x: xT, filter: dyT },
-    {
-      strides: [1, 1],
-      pad: 'valid',
-      dataFormat: 'NHWC',
-      dilations: [info.strideHeight, info.strideWidth],
-      dimRoundingMode: undefined,
-    },
-  ); // [Cin, KH, KW, Cout]
-  return k.finish(k.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
-};
+const backpropFilter =
+  (backendName: string) =>
+  (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
+    const [kh, kw] = attrs.filterShape;
+    const info = convInfo(x.shape, attrs.filterShape, attrs);
+    const k = new KernelScope(args.backend as WasmBackendLike, backendName);
+    // Exactly the rows/columns the last tap reads: (O - 1)·s + k.
+    const needH = (info.outHeight - 1) * info.strideHeight + kh;
+    const needW = (info.outWidth - 1) * info.strideWidth + kw;
+    const { top, left } = info.padInfo;
+    const padded = padOrCrop(k, x, top, needH - x.shape[1] - top, left, needW - x.shape[2] - left);
+    const xT = k.run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }); // [Cin, Hp, Wp, B]
+    const dyT = k.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, B, Cout]
+    const grad = k.run(
+      'Conv2D',
+      { x: xT, filter: dyT },
+      {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [info.strideHeight, info.strideWidth],
+        dimRoundingMode: undefined,
+      },
+    ); // [Cin, KH, KW, Cout]
+    return k.finish(k.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
+  };
 
-function makeBackpropInput(original: tf.KernelFunc) {
+function backpropInput() {
   return (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[] };
     const info = convInfo(attrs.inputShape, filter.shape, attrs);
-    if (info.strideHeight !== 1 || info.strideWidth !== 1) return original(args as never);
     const [kh, kw] = filter.shape;
     const [, h, w] = attrs.inputShape;
+    const { strideHeight: sh, strideWidth: sw } = info;
     const k = new KernelScope(args.backend as WasmBackendLike, 'wasm');
+    // A strided convolution's input gradient is the stride-1 one over dy with s-1 zeros between its values.
+    let spread = dy;
+    if (sh > 1 || sw > 1) {
+      const [b, oh, ow, c] = dy.shape;
+      const split = k.run('Reshape', { x: dy }, { shape: [b, oh, 1, ow, 1, c] });
+      const zeros = k.run(
+        'PadV2',
+        { x: split },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, sh - 1],
+            [0, 0],
+            [0, sw - 1],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
+      const merged = k.run('Reshape', { x: zeros }, { shape: [b, oh * sh, ow * sw, c] });
+      spread = k.run(
+        'Slice',
+        { x: merged },
+        { begin: [0, 0, 0, 0], size: [b, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c] },
+      );
+    }
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
-    // Output rows = top + OH + bottom - kh + 1 must equal H.
-    const bottom = h + kh - 1 - top - info.outHeight;
-    const right = w + kw - 1 - left - info.outWidth;
-    const padded = padOrCrop(k, dy, top, bottom, left, right);
+    // Output rows = top + rows(spread) + bottom - kh + 1 must equal H.
+    const bottom = h + kh - 1 - top - spread.shape[1];
+    const right = w + kw - 1 - left - spread.shape[2];
+    const padded = padOrCrop(k, spread, top, bottom, left, right);
     const rotated = k.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = k.run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] }); // [kh, kw, Cout, Cin]
     const dx = k.run(
@@ -155,32 +184,33 @@ function makeBackpropInput(original: tf.KernelFunc) {
 /** Marks our registrations so a second call does not wrap them again. */
 const OURS = Symbol('ddae-conv-grad');
 
-function replaceKernel(kernelName: string, backendName: string, make: (original?: tf.KernelConfig) => tf.KernelFunc) {
-  const current = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { [OURS]?: boolean }) | undefined;
+function replaceKernel(kernelName: string, backendName: string, make: () => tf.KernelFunc) {
+  const current = tf.getKernel(kernelName, backendName) as
+    | (tf.KernelConfig & { [OURS]?: boolean })
+    | undefined;
   if (current?.[OURS]) return;
   if (current) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
     kernelName,
     backendName,
-    kernelFunc: make(current),
-    // An original binds its wasm function at backend set-up; a fallback to it still needs that.
-    setupFunc: current?.setupFunc,
+    kernelFunc: make(),
     [OURS]: true,
   } as tf.KernelConfig);
 }
 
 /**
- * Installs the filter gradient on 'wasm' and 'cpu' and the stride-1 input gradient on 'wasm' (cpu's own is
+ * Installs the filter gradient on 'wasm' and 'cpu' and the input gradient on 'wasm' (cpu's own is
  * only 2x slower than its forward convolution); idempotent.
  */
 export function registerConvGradients(): void {
   for (const backendName of ['wasm', 'cpu']) {
-    replaceKernel('Conv2DBackpropFilter', backendName, () => backpropFilter(backendName) as unknown as tf.KernelFunc);
+    replaceKernel(
+      'Conv2DBackpropFilter',
+      backendName,
+      () => backpropFilter(backendName) as unknown as tf.KernelFunc,
+    );
   }
-  replaceKernel('Conv2DBackpropInput', 'wasm', (original) => {
-    if (!original) throw new Error('the wasm backend has no Conv2DBackpropInput kernel to fall back to');
-    return makeBackpropInput(original.kernelFunc) as unknown as tf.KernelFunc;
-  });
+  replaceKernel('Conv2DBackpropInput', 'wasm', () => backpropInput() as unknown as tf.KernelFunc);
 }
 
 registerConvGradients();
