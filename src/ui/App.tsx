@@ -4,8 +4,8 @@ import { useUrlStore } from '../state/url-store';
 import { BackendNotice } from './components/BackendNotice';
 import { StatusBar } from './components/StatusBar';
 import { DataPanel } from './panels/DataPanel';
-import { PlannedPanel } from './panels/PlannedPanel';
 import { ProbingPanel } from './panels/ProbingPanel';
+import { RetrievalPanel } from './panels/RetrievalPanel';
 import { SamplingPanel } from './panels/SamplingPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 
@@ -60,7 +60,7 @@ export function App() {
         ) : panel === 'probing' ? (
           <ProbingPanel />
         ) : (
-          <PlannedPanel panel={panel} title={TITLES[panel]} />
+          <RetrievalPanel />
         )}
       </main>
       <StatusBar />

@@ -76,7 +76,7 @@ export function fitUploads(
     info.push({ name, pid: label?.pid ?? null, camId: label?.camId ?? null });
   }
   const pixels = new Uint8Array(chunks.length * height * width * 3);
-  chunks.forEach((c, i) => pixels.set(c, i * c.length));
+  for (const [i, c] of chunks.entries()) pixels.set(c, i * c.length);
   return { info, pixels, problems };
 }
 
@@ -307,9 +307,9 @@ export class RetrievalService {
     const items = all.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, count));
     const size = s.gallery.pixels.length / s.gallery.info.length;
     const pixels = new Uint8Array(items.length * size);
-    items.forEach((it, i) =>
-      pixels.set(s.gallery.pixels.subarray(it.gallery * size, (it.gallery + 1) * size), i * size),
-    );
+    for (const [i, it] of items.entries()) {
+      pixels.set(s.gallery.pixels.subarray(it.gallery * size, (it.gallery + 1) * size), i * size);
+    }
     return { query: q, mode, offset, items, pixels, total: all.length };
   }
 
