@@ -25,7 +25,7 @@ import { startNodeWebGPU } from './lib/node-webgpu';
 
 export interface ProbeBenchOptions {
   backend: string;
-  /** Images in the probe-training grid (default 2,000). */
+  /** Images in the probe-training grid (default 2,000; 200 on SwiftShader, a CPU emulation of a GPU). */
   images?: number;
   /** Time budget for each extraction measurement, after one warm-up batch. */
   maxSeconds?: number;
@@ -90,7 +90,12 @@ function syntheticFeatures(n: number, dim: number, seed: number) {
 
 export async function benchProbe(options: ProbeBenchOptions): Promise<ProbeBenchRow[]> {
   const { backend } = options;
-  const images = options.images ?? 2000;
+  // SwiftShader needs ~8 s per probe cell at 500 images (each Adam step is ~45 dispatches): keep it short.
+  const swiftShader =
+    backend === 'webgpu' &&
+    (tf.backend() as unknown as { adapterInfo?: { architecture?: string } }).adapterInfo?.architecture ===
+      'swiftshader';
+  const images = options.images ?? (swiftShader ? 200 : 2000);
   const maxSeconds = options.maxSeconds ?? 20;
   // SwiftShader (webgpu without a GPU) and the plain cpu backend take seconds per image: smaller batches.
   const batch = options.batch ?? (backend === 'wasm' || backend === 'webgl' ? DEFAULT_GRID.featureBatch : 8);
@@ -185,7 +190,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values: a } = parseArgs({
     options: {
       backend: { type: 'string', default: 'wasm' },
-      images: { type: 'string', default: '2000' },
+      images: { type: 'string' },
       seconds: { type: 'string', default: '20' },
     },
   });
@@ -194,7 +199,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await tf.ready();
   const rows = await benchProbe({
     backend: a.backend as string,
-    images: Number(a.images),
+    images: a.images ? Number(a.images) : undefined,
     maxSeconds: Number(a.seconds),
   });
   console.log(JSON.stringify(rows, null, 2));

@@ -34,8 +34,8 @@ const { values: args } = parseArgs({
     suites: { type: 'string', default: 'groupnorm,unet,reid,train,probe' },
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench-results/bench.json' },
-    /** Images in the probe-training grid of the probe suite. */
-    'probe-images': { type: 'string', default: '2000' },
+    /** Images in the probe suite's grid (default 2,000; 200 on SwiftShader). */
+    'probe-images': { type: 'string' },
   },
 });
 
@@ -163,8 +163,10 @@ async function main(): Promise<void> {
     }
     if (suites.has('train') && backend !== 'cpu') results.push(...(await benchTrain({ backend })));
     if (suites.has('reid')) results.push({ op: 'ReID local distance', ...(await benchReid({ backend })) });
-    if (suites.has('probe'))
-      results.push(...(await benchProbe({ backend, images: Number(args['probe-images']) })));
+    if (suites.has('probe')) {
+      const images = args['probe-images'] ? Number(args['probe-images']) : undefined;
+      results.push(...(await benchProbe({ backend, images })));
+    }
   }
   const report = {
     date: new Date().toISOString(),
