@@ -17,6 +17,7 @@ import '../src/core/gpu/kernels/matmul-wasm';
 import { presetConfig, type TrainArch, type TrainPresetId } from '../src/core/diffusion/train/presets';
 import { DEFAULT_TRAIN_SETTINGS, NonFiniteLossError } from '../src/core/diffusion/train/trainer';
 import { TrainingRun } from '../src/core/diffusion/train/training-run';
+import { yieldToEventLoop } from '../src/core/job';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
 
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
       smooth = Number.isNaN(smooth) ? r.loss : 0.98 * smooth + 0.02 * r.loss;
       bar.update(r.step, { loss: smooth.toFixed(4), lr: r.lr.toExponential(1) }, r.step === targetSteps);
       if (r.step % saveEvery === 0) await save();
+      // wasm's reads resolve as microtasks; without a macrotask turn the SIGINT handler would never run.
+      await yieldToEventLoop();
     } catch (e) {
       if (e instanceof NonFiniteLossError) fail(`${e.message} The last checkpoint in ${out} is kept.`);
       throw e;
