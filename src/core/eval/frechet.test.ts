@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitGaussian, frechetDistance, type GaussianFit, symmetricEigen } from './frechet';
 
-const fit = (mean: number[], cov: number[][]): GaussianFit => ({
+const gaussian = (mean: number[], cov: number[][]): GaussianFit => ({
   dim: mean.length,
   mean: Float64Array.from(mean),
   cov: Float64Array.from(cov.flat()),
@@ -13,14 +13,14 @@ describe('Fréchet distance', () => {
   it('equals the closed form for diagonal covariances', () => {
     // |Δμ|² + Σ (a + b − 2√(ab)) = (1 + 4) + (1 + 4 − 4) + (9 + 1 − 6) = 5 + 1 + 4
     const d = frechetDistance(
-      fit(
+      gaussian(
         [0, 0],
         [
           [1, 0],
           [0, 9],
         ],
       ),
-      fit(
+      gaussian(
         [1, 2],
         [
           [4, 0],

@@ -4,16 +4,14 @@ import { diagonalSum, shortestPath, shortestPathDistance } from './shortest-path
 
 /** An H×H matrix of values in [0, 1), as stripe distances are. */
 const matrix = (maxH: number) =>
-  fc
-    .integer({ min: 1, max: maxH })
-    .chain((h) =>
-      fc
-        .array(fc.float({ min: 0, max: Math.fround(0.999), noNaN: true }), {
-          minLength: h * h,
-          maxLength: h * h,
-        })
-        .map((values) => ({ h, d: Float64Array.from(values) })),
-    );
+  fc.integer({ min: 1, max: maxH }).chain((h) =>
+    fc
+      .array(fc.float({ min: 0, max: Math.fround(0.999), noNaN: true }), {
+        minLength: h * h,
+        maxLength: h * h,
+      })
+      .map((values) => ({ h, d: Float64Array.from(values) })),
+  );
 
 const transpose = (d: ArrayLike<number>, h: number) =>
   Float64Array.from({ length: h * h }, (_, k) => d[(k % h) * h + Math.floor(k / h)]);
