@@ -16,13 +16,14 @@ test('panels are reachable by tab and by URL hash, and say what they will do', a
   await expect(page.getByRole('tab', { name: 'Probing' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('probe-run')).toBeVisible();
   await page.getByRole('tab', { name: 'Sampling' }).click();
-  await expect(page).toHaveURL(/#\/sampling$/);
+  // Sampling selects the shipped model, which the hash then names.
+  await expect(page).toHaveURL(/#\/sampling(\?model=[^&]+)?$/);
   await expect(page.getByTestId('import-checkpoint')).toBeAttached();
   await page.getByRole('tab', { name: 'Training' }).click();
-  await expect(page).toHaveURL(/#\/training$/);
+  await expect(page).toHaveURL(/#\/training(\?model=[^&]+)?$/);
   await expect(page.getByTestId('train-start')).toBeVisible();
   await page.getByRole('tab', { name: 'Retrieval' }).click();
-  await expect(page).toHaveURL(/#\/retrieval$/);
+  await expect(page).toHaveURL(/#\/retrieval(\?model=[^&]+)?$/);
   await expect(page.getByTestId('run-retrieval')).toBeVisible();
   await page.getByRole('tab', { name: 'Data' }).click();
   await expect(page.getByTestId('load-mnist')).toBeVisible();
