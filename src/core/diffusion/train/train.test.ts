@@ -5,6 +5,7 @@ import '../../gpu/kernels/conv2d-backprop-wasm';
 import '../../gpu/kernels/matmul-wasm';
 import type { ImageDataset } from '../../data/dataset';
 import { range } from '../../data/splits';
+import { relativeL2 } from '../unet/golden.fixtures';
 import { Adam } from './adam';
 import { emaDecay } from './ema';
 import { presetConfig } from './presets';
@@ -147,14 +148,7 @@ describe('training runs', () => {
         const run = unwrapRun(TrainingRun.create(config, data, train, settings));
         const r = await run.trainStep();
         expect(Math.abs(r.loss - refLoss) / refLoss).toBeLessThan(1e-4);
-        const w = await weights(run);
-        let num = 0;
-        let den = 0;
-        for (let i = 0; i < w.length; i++) {
-          num += (w[i] - refWeights[i]) ** 2;
-          den += refWeights[i] ** 2;
-        }
-        expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
+        expect(relativeL2(await weights(run), refWeights)).toBeLessThan(1e-4);
         run.dispose();
       }, 300_000);
     }

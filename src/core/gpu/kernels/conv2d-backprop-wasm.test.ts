@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
+import { relativeL2 } from '../../diffusion/unet/golden.fixtures';
 import './conv2d-backprop-wasm';
 
 type Case = {
@@ -72,16 +73,6 @@ async function convGrads(backend: 'cpu' | 'wasm', c: Case, seed: number): Promis
     )([x, w]);
     return tf.concat([gw.flatten(), gx.flatten()]).dataSync() as Float32Array;
   });
-}
-
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe('our convolution gradients (wasm: filter and input; cpu: filter)', () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
+import { relativeL2 } from '../../diffusion/unet/golden.fixtures';
 import './matmul-wasm';
 
 interface Case {
@@ -26,16 +27,6 @@ async function matMulWithGrads(backend: 'cpu' | 'wasm', c: Case, seed: number): 
     const [ga, gb] = tf.grads((x, y) => tf.sum(tf.mul(f(x, y), dy)))([a, b]);
     return tf.concat([out.flatten(), ga.flatten(), gb.flatten()]).dataSync() as Float32Array;
   });
-}
-
-function relativeL2(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 describe('BatchMatMul on wasm as 1x1 convolutions', () => {
