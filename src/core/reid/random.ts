@@ -5,20 +5,9 @@
  * and evaluator saw.
  */
 
-/**
- * mulberry32: a small, fast 32-bit generator, uniform in [0, 1). The same generator the UNet's parameter
- * initialiser uses (src/core/diffusion/unet/params.ts keeps its copy private).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../mulberry32';
+
+export { mulberry32 };
 
 /** Mixes integers into one 32-bit seed (murmur3's finaliser per word), so nearby tuples get unrelated seeds. */
 export function hashSeed(...words: number[]): number {

@@ -6,21 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sizeOf, tfShapeOf } from '../../io/torch-layout';
+import { mulberry32 } from '../../mulberry32';
 import type { ParamSpec } from '../denoiser';
 
 export type ParamInit = 'random' | 'zeros';
-
-/** mulberry32: a small, fast, seedable 32-bit generator; uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fan-in of a conv [out, in, kh, kw] or linear [out, in] weight, in PyTorch's sense. */
 const fanIn = (s: ParamSpec): number => sizeOf(s.torchShape.slice(1));
