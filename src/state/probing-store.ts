@@ -45,7 +45,9 @@ interface ProbingState {
   neighbours: ProbeNeighbours | null;
   runs: ProbeRunSummary[];
   /** Stored runs shown side by side. */
-  compared: ProbeGridResult[];
+  /** Runs shown side by side, in the order ticked; loaded after their id is ticked. */
+  compared: { id: string; result: ProbeGridResult }[];
+  /** Ticked at once so the checkbox follows the click even while the run loads. */
   comparedIds: string[];
   error: string | null;
   refreshDatasets: () => Promise<void>;
@@ -269,26 +271,27 @@ export const useProbingStore = create<ProbingState>((set, get) => {
       await compute().deleteProbeRun(id);
       set((s) => ({
         runs: s.runs.filter((r) => r.id !== id),
-        compared: s.compared.filter((_, i) => s.comparedIds[i] !== id),
+        compared: s.compared.filter((c) => c.id !== id),
         comparedIds: s.comparedIds.filter((c) => c !== id),
       }));
     },
 
     toggleCompare: async (id) => {
-      const { comparedIds, compared } = get();
-      const at = comparedIds.indexOf(id);
-      if (at >= 0) {
-        set({
-          comparedIds: comparedIds.filter((c) => c !== id),
-          compared: compared.filter((_, i) => i !== at),
-        });
+      if (get().comparedIds.includes(id)) {
+        set((s) => ({
+          comparedIds: s.comparedIds.filter((c) => c !== id),
+          compared: s.compared.filter((c) => c.id !== id),
+        }));
         return;
       }
+      set((s) => ({ comparedIds: [...s.comparedIds, id] }));
       try {
         const result = await compute().loadProbeRun(id);
-        set((s) => ({ comparedIds: [...s.comparedIds, id], compared: [...s.compared, result] }));
+        // Unticked while loading: drop the result.
+        if (!get().comparedIds.includes(id)) return;
+        set((s) => ({ compared: [...s.compared, { id, result }] }));
       } catch (e) {
-        set({ error: message(e) });
+        set((s) => ({ comparedIds: s.comparedIds.filter((c) => c !== id), error: message(e) }));
       }
     },
 

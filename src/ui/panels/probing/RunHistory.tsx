@@ -67,8 +67,8 @@ export function RunHistory() {
       </table>
       {compared.length > 0 && (
         <div className="compare-row" data-testid="probe-compare">
-          {compared.map((r, i) => (
-            <figure key={comparedIds[i]}>
+          {compared.map(({ id, result: r }, i) => (
+            <figure key={id}>
               <figcaption>
                 <b>{r.model.name}</b> on {r.dataset.name}
                 <span className="muted">
