@@ -78,10 +78,19 @@ test('a data set of another image size is refused with the reason', async ({ pag
   await expect(page.getByTestId('probing-error')).toContainText('has 1×16×16');
 });
 
-test('a cancelled grid keeps its finished cells, marked as cancelled', async ({ page }) => {
+test('an optional middle tap joins the grid; a cancelled grid keeps its finished cells, marked as cancelled', async ({
+  page,
+}) => {
   await openApp(page, '/?backend=wasm#/probing?pt=1,101,201&ptrain=48&ptest=16&pep=1&pknn=off');
   await importGolden(page);
+  // Encoder and middle taps are listed but off by default (DDAE probes the decoder).
+  const taps = page.getByTestId('probe-taps');
+  await expect(taps.getByLabel('enc_1')).not.toBeChecked();
+  await expect(taps.getByLabel('out_1')).toBeChecked();
+  await taps.getByLabel('middle').check();
+  await expect(page).toHaveURL(/ptaps=middle(%2C|,)out_1/);
   await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('cell-1-middle')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   await expect(page.getByTestId('cell-1-out_1')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('probe-summary')).toContainText('Cancelled:', { timeout: 60_000 });

@@ -8,7 +8,8 @@
  * --model: a .safetensors checkpoint (training checkpoints use their EMA weights) or a folder holding
  * model.safetensors. --data: `mnist` (embedded, 8,000 train / 2,000 test) or any file or folder the app's
  * upload accepts (idx(.gz), CIFAR-10 batches, PNG folders, zip). --out DIR writes DIR/probe.json and
- * DIR/probe.md (or FILE.json and FILE.md when it ends in .json).
+ * DIR/probe.md (or FILE.json and FILE.md when it ends in .json). --taps: names (out_1,out_2), or `all` for
+ * the UNet's encoder taps enc_k and the middle block too (default: the decoder taps, as DDAE).
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
 import { denoiserFromCheckpoint } from '../src/core/io/denoiser-from-checkpoint';
 import {
+  allTapNames,
   DEFAULT_GRID,
   DEFAULT_TIMESTEPS,
   markdownTable,
@@ -94,7 +96,8 @@ async function main(): Promise<void> {
   const data = await loadCliData(a.data as string);
   const settings: ProbeGridSettings = {
     timesteps: timesteps.value,
-    taps: a.taps ? a.taps.split(',').map((s) => s.trim()) : null,
+    // `all` adds the UNet's encoder and middle taps to the decoder taps probed by default.
+    taps: a.taps === 'all' ? allTapNames(model) : a.taps ? a.taps.split(',').map((s) => s.trim()) : null,
     trainCount: int('train'),
     testCount: int('test'),
     featureBatch: int('feature-batch'),

@@ -35,7 +35,7 @@ export interface SelectedCell {
 interface ProbingState {
   datasets: DatasetSummary[];
   /** Taps of the chosen model, once asked. */
-  taps: { modelId: string; names: string[] } | null;
+  taps: { modelId: string; names: string[]; defaults: string[] } | null;
   job: JobHandle<{ id: string; result: ProbeGridResult }> | null;
   view: ProbeView | null;
   selected: SelectedCell | null;
@@ -161,8 +161,8 @@ export const useProbingStore = create<ProbingState>((set, get) => {
     refreshTaps: async (modelId) => {
       if (get().taps?.modelId === modelId) return;
       try {
-        const names = await compute().probeTaps(modelId);
-        set({ taps: { modelId, names } });
+        const { names, defaults } = await compute().probeTaps(modelId);
+        set({ taps: { modelId, names, defaults } });
       } catch (e) {
         set({ taps: null, error: message(e) });
       }

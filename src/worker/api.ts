@@ -20,6 +20,13 @@ import type {
 export type TrainArch = 'unet' | 'dit';
 export type TrainPreset = 'tiny' | 'small';
 
+/** A model's taps: every one in forward order (UNet: enc_1.., middle, out_1..; DiT: layer-0..), and the
+ * default choice (the UNet decoder's out_k as DDAE probes; every DiT block). */
+export interface ProbeTaps {
+  names: string[];
+  defaults: string[];
+}
+
 export interface JobProgress {
   done: number;
   total: number;
@@ -372,8 +379,8 @@ export interface ComputeApi {
   /** The newest stored checkpoint when its run stopped short of its target (offered after a reload). */
   unfinishedTrainingRun(): Promise<TrainingCheckpointInfo | null>;
 
-  /** The feature taps of a model, in forward order (out_1.. or layer-0..). */
-  probeTaps(modelId: string): Promise<string[]>;
+  /** The feature taps of a model, in forward order, and those probed by default. */
+  probeTaps(modelId: string): Promise<ProbeTaps>;
   /**
    * Runs the probe grid; streams the baseline and each cell as it finishes. Resolves with the whole result
    * (also when cancelled: status 'cancelled', finished cells kept), stored in IndexedDB under `id`.

@@ -6,6 +6,7 @@
 import type { ImageDataset } from '../core/data/dataset';
 import type { Denoiser } from '../core/diffusion/denoiser';
 import {
+  allTapNames,
   bestCell,
   nearestNeighbours,
   type ProbeGridResult,
@@ -21,6 +22,7 @@ import type {
   ProbeNeighbours,
   ProbeRequest,
   ProbeRunSummary,
+  ProbeTaps,
   ProgressCallback,
 } from './api';
 import { type BlobStore, createBlobStore, indexedDbAvailable } from './blob-store';
@@ -82,8 +84,8 @@ export function summarize(id: string, r: ProbeGridResult): ProbeRunSummary {
   };
 }
 
-export function probeTaps(model: Denoiser): string[] {
-  return tapNames(model);
+export function probeTaps(model: Denoiser): ProbeTaps {
+  return { names: allTapNames(model), defaults: tapNames(model) };
 }
 
 export async function runProbing(

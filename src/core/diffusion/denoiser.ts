@@ -40,6 +40,8 @@ export interface DenoiserOutput {
 export interface ForwardOptions {
   /** Also return the feature taps (no extra pass). */
   taps?: boolean;
+  /** With `taps`, also the optional extra taps (the UNet's encoder blocks and middle block). */
+  extraTaps?: boolean;
   /** Training mode: dropout where the architecture has it (the UNet's `conv2.0`). */
   training?: boolean;
 }

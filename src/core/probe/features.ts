@@ -18,10 +18,19 @@ import { cachedSchedule, DDAE_T } from '../diffusion/schedule';
 import type { UNetDenoiser } from '../diffusion/unet';
 import { type JobControl, throwIfCancelled, yieldToEventLoop } from '../job';
 
-/** The model's feature taps, in forward order: `out_1..out_N` (UNet decoder) or `layer-0..` (DiT blocks). */
+/**
+ * The model's default feature taps, in forward order: `out_1..out_N` (UNet decoder, as DDAE probes) or
+ * `layer-0..` (DiT blocks).
+ */
 export function tapNames(model: Denoiser): string[] {
   if (model.arch === 'unet') return [...(model as UNetDenoiser).plan.taps];
   return Array.from({ length: (model as DiTDenoiser).config.depth }, (_, i) => `layer-${i}`);
+}
+
+/** Every tap, in forward order: the UNet's optional encoder taps `enc_k` and `middle` before the defaults. */
+export function allTapNames(model: Denoiser): string[] {
+  if (model.arch === 'unet') return [...(model as UNetDenoiser).plan.extraTaps, ...tapNames(model)];
+  return tapNames(model);
 }
 
 /** Pooled features of one tap at one timestep: `count` rows of `dim` floats. */
@@ -87,6 +96,8 @@ export async function extractFeatures(
   const n = indices.length;
   const out = new Map<string, TapFeatures>();
   const wanted = options.taps ? new Set(options.taps) : null;
+  const defaults = new Set(tapNames(model));
+  const needsExtra = wanted !== null && [...wanted].some((name) => !defaults.has(name));
   const B = Math.min(batchSize, Math.max(1, n));
   for (let start = 0; start < n; start += B) {
     throwIfCancelled(control.signal);
@@ -95,7 +106,7 @@ export async function extractFeatures(
     const batch = Int32Array.from({ length: B }, (_, k) => indices[start + (k < count ? k : 0)]);
     const x = tf.tensor4d(noisyBatch(dataset, batch, t, seed), [B, H, W, C]);
     const time = tf.fill([B], t / DDAE_T) as tf.Tensor1D;
-    const result = model.forward(x, time, { taps: true });
+    const result = model.forward(x, time, { taps: true, extraTaps: needsExtra });
     const kept = result.taps.filter((tap) => !wanted || wanted.has(tap.name));
     try {
       const values = await Promise.all(kept.map((tap) => tap.pooled.data() as Promise<Float32Array>));

@@ -8,7 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Denoiser } from '../diffusion/denoiser';
 import { JobCancelledError } from '../job';
-import { allFinite, extractFeatures, pixelFeatures, type TapFeatures, tapNames } from './features';
+import {
+  allFinite,
+  allTapNames,
+  extractFeatures,
+  pixelFeatures,
+  type TapFeatures,
+  tapNames,
+} from './features';
 import { checkProbeInput, type ProbeData } from './input';
 import { knnProbe } from './knn';
 import { type LabelledFeatures, trainLinearProbe } from './linear-probe';
@@ -57,8 +64,11 @@ export async function runProbeGrid(
   callbacks: GridCallbacks = {},
 ): Promise<ProbeGridResult> {
   const started = performance.now();
-  const allTaps = tapNames(model);
-  const checked = checkProbeInput({ imageShape: model.imageShape, taps: allTaps }, data, settings);
+  const checked = checkProbeInput(
+    { imageShape: model.imageShape, taps: allTapNames(model), defaultTaps: tapNames(model) },
+    data,
+    settings,
+  );
   if (!checked.ok) throw new ProbeInputError(checked.error);
   const { train, test, numClasses, classNames, timesteps, taps, notes } = checked.value;
   callbacks.onStart?.({ train, test, taps, classNames, notes });

@@ -1,6 +1,7 @@
 /** Linear, kNN and raw-pixel probes on a denoiser's features over a grid of timesteps × taps (DDAE). */
 export {
   allFinite,
+  allTapNames,
   type ExtractOptions,
   extractFeatures,
   noisyBatch,

@@ -55,7 +55,12 @@ export function parseTimesteps(text: string): Result<number[]> {
 }
 
 export function checkProbeInput(
-  model: { imageShape: readonly [number, number, number]; taps: readonly string[] },
+  /** `taps`: every tap the model has, in forward order; `defaultTaps`: those probed when none are chosen. */
+  model: {
+    imageShape: readonly [number, number, number];
+    taps: readonly string[];
+    defaultTaps?: readonly string[];
+  },
   data: ProbeData,
   settings: Pick<ProbeGridSettings, 'timesteps' | 'taps' | 'trainCount' | 'testCount' | 'seed'>,
 ): Result<CheckedProbeInput> {
@@ -103,7 +108,7 @@ export function checkProbeInput(
     }
   }
   const timesteps = [...new Set(settings.timesteps)].sort((a, b) => a - b);
-  const taps = settings.taps ?? [...model.taps];
+  const taps = settings.taps ?? [...(model.defaultTaps ?? model.taps)];
   if (taps.length === 0) return err('Choose at least one tap.');
   const unknown = taps.filter((t) => !model.taps.includes(t));
   if (unknown.length > 0) {

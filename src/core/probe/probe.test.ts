@@ -11,7 +11,7 @@ import type { Denoiser } from '../diffusion/denoiser';
 import { gaussianNoise } from '../diffusion/rng';
 import { presetConfig } from '../diffusion/train/presets';
 import { createUNet, type UNetConfig, type UNetDenoiser } from '../diffusion/unet';
-import { extractFeatures, noisyBatch, tapNames } from './features';
+import { allTapNames, extractFeatures, noisyBatch, tapNames } from './features';
 import { runProbeGrid } from './grid';
 import { checkProbeInput, parseTimesteps } from './input';
 import { knnProbe, vote } from './knn';
@@ -173,6 +173,21 @@ describe('feature extraction', () => {
     expect(c.get('out_2')!.data).not.toEqual(out2.data);
     model.dispose();
   });
+
+  it('gives the encoder and middle taps only when chosen, pooled from the same pass', async () => {
+    const model = tinyUNet();
+    const d = stripes(5);
+    const idx = range(0, 5);
+    expect(allTapNames(model)).toEqual([...model.plan.extraTaps, ...tapNames(model)]);
+    expect(model.plan.extraTaps.at(-1)).toBe('middle');
+    const decoder = await extractFeatures(model, d, idx, { t: 11, batchSize: 5, seed: 2 });
+    const chosen = ['enc_1', 'middle', 'out_1'];
+    const mixed = await extractFeatures(model, d, idx, { t: 11, batchSize: 5, seed: 2, taps: chosen });
+    expect([...mixed.keys()].sort()).toEqual([...chosen].sort());
+    expect(mixed.get('out_1')!.data).toEqual(decoder.get('out_1')!.data);
+    expect(mixed.get('enc_1')!.dim).toBe(model.plan.baseChannels);
+    model.dispose();
+  });
 });
 
 describe('probe grid', () => {
@@ -296,6 +311,11 @@ describe('probe grid', () => {
     expect(check({ ...base, test: new Int32Array(0) })).toMatch(/no labelled test images/);
     expect(check(base, { timesteps: [1, 1001] })).toMatch(/1001 is not an integer in \[0, 1000\]/);
     expect(check(base, { taps: ['out_9'] })).toMatch(/no tap out_9; its taps are out_1/);
+    const withExtra = { imageShape: model.imageShape, taps: allTapNames(model), defaultTaps: taps };
+    const defaults = checkProbeInput(withExtra, base, SETTINGS);
+    expect(defaults.ok && defaults.value.taps).toEqual(taps);
+    const extra = checkProbeInput(withExtra, base, { ...SETTINGS, taps: ['out_1', 'middle'] });
+    expect(extra.ok && extra.value.taps).toEqual(['middle', 'out_1']); // forward order
     await expect(
       runProbeGrid(model, 'tiny', { ...base, dataset: stripes(12, 16) }, SETTINGS),
     ).rejects.toThrow(/takes 1×8×8/);

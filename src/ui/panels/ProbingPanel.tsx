@@ -113,7 +113,7 @@ export function ProbingPanel() {
               DDAE's experiment: noise each image to timestep t, run the denoiser once, pool every decoder
               block's output, and train a linear classifier on those features, one per (block, t). Accuracy
               well above the raw-pixel probe at a small t says the denoiser has learned the classes without
-              labels.
+              labels. The UNet's encoder blocks and middle block are optional extra taps (in italics).
             </p>
             <p>
               {model

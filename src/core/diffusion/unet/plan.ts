@@ -22,7 +22,7 @@ export interface AttnPlan {
 }
 
 export type StagePlan =
-  /** `ResAttBlock`: in the decoder it first concatenates one skip and is a feature tap. */
+  /** `ResAttBlock`: in the decoder it first concatenates one skip; each is a feature tap (enc_k or out_k). */
   | {
       readonly kind: 'resatt';
       readonly res: ResBlockPlan;
@@ -47,6 +47,8 @@ export interface UNetPlan {
   readonly outChannels: number;
   /** Tap names in decoder order: out_1 (first block after the middle) ... out_N. */
   readonly taps: readonly string[];
+  /** Optional extra taps in forward order: every encoder ResAttBlock (enc_1 ... enc_M), then `middle`. */
+  readonly extraTaps: readonly string[];
   /** 2^(resolutions-1): input sides must be multiples of it. */
   readonly sizeFactor: number;
 }
@@ -87,13 +89,16 @@ export function buildUNetPlan(config: UNetConfig): UNetPlan {
   });
 
   const down: StagePlan[] = [];
+  const extraTaps: string[] = [];
   const skips = [base]; // h_channels in the official code: the channel count of every saved skip
   let cin = base;
   let cout = base;
   for (let i = 0; i < n; i++) {
     cout = base * chMults[i];
     for (let b = 0; b < nBlocks; b++) {
-      down.push(resatt(`down.${down.length}`, b === 0 ? cin : cout, cout, isAttn[i], null));
+      const tap = `enc_${extraTaps.length + 1}`;
+      extraTaps.push(tap);
+      down.push(resatt(`down.${down.length}`, b === 0 ? cin : cout, cout, isAttn[i], tap));
       skips.push(cout);
     }
     if (i < n - 1) {
@@ -136,6 +141,7 @@ export function buildUNetPlan(config: UNetConfig): UNetPlan {
       );
     }
   }
+  extraTaps.push('middle');
   if (skips.length !== 0) throw new Error('buildUNetPlan: unused skip connections');
 
   return {
@@ -148,6 +154,7 @@ export function buildUNetPlan(config: UNetConfig): UNetPlan {
     up,
     outChannels: cout,
     taps,
+    extraTaps,
     sizeFactor: 2 ** (n - 1),
   };
 }

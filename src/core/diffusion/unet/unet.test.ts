@@ -2,8 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
+import { runStage } from './blocks';
 import { MNIST_TINY_GOLDEN, type UNetConfig } from './config';
 import { SMALL_UNET } from './golden.fixtures';
+import { timeEmbedding } from './time-embedding';
 import { createUNet } from './unet';
 
 /** ~0.3M parameters with every block kind: strided conv, attention, shortcut, upsample conv. */
@@ -44,6 +46,37 @@ describe('createUNet forward (wasm)', () => {
       pooled,
       ...tapped.taps.flatMap((tp) => [tp.activation, tp.pooled]),
     ]);
+    model.dispose();
+  });
+
+  it('adds the encoder taps enc_k and middle on request, leaving eps and out_k unchanged', async () => {
+    const model = createUNet(MNIST_TINY_GOLDEN, 'random', 3);
+    const { x, t } = inputs(2, model.imageShape);
+    const decoder = model.forward(x, t, { taps: true });
+    const all = model.forward(x, t, { taps: true, extraTaps: true });
+    expect(all.taps.map((tp) => [tp.name, tp.activation.shape])).toEqual([
+      ['enc_1', [2, 28, 28, 32]],
+      ['enc_2', [2, 14, 14, 64]],
+      ['enc_3', [2, 7, 7, 64]],
+      ['middle', [2, 7, 7, 64]],
+      ...decoder.taps.map((tp) => [tp.name, tp.activation.shape]),
+    ]);
+    expect(model.plan.extraTaps).toEqual(['enc_1', 'enc_2', 'enc_3', 'middle']);
+    expect(await all.eps.data()).toEqual(await decoder.eps.data());
+    expect(await all.taps[4].activation.data()).toEqual(await decoder.taps[0].activation.data());
+    // The taps are what the decoder consumes: its first block on concat(middle, last skip) gives out_1.
+    const P = model.params;
+    const again = tf.tidy(() => {
+      const tAct = tf.sigmoid(timeEmbedding(t, P, model.plan.timeChannels));
+      const emb = timeEmbedding(t, P, model.plan.timeChannels);
+      const input = tf.concat([all.taps[3].activation, all.taps[2].activation], 3) as tf.Tensor4D;
+      return runStage(model.plan.up[0], input, tf.mul(emb, tAct), P, 0);
+    });
+    expect(Array.from(await again.data())).toEqual(Array.from(await decoder.taps[0].activation.data()));
+    const unused = model.forward(x, t, { extraTaps: true }); // extra taps need taps: true
+    expect(unused.taps).toEqual([]);
+    tf.dispose([x, t, again, unused.eps, decoder.eps, all.eps]);
+    tf.dispose([...decoder.taps, ...all.taps].flatMap((tp) => [tp.activation, tp.pooled]));
     model.dispose();
   });
 

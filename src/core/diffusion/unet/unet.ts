@@ -1,6 +1,7 @@
 /**
  * The official DDAE `UNet` (FutureXiang/ddae `model/unet.py`) as a Denoiser: NHWC inside, parameters under
- * their PyTorch state_dict names, decoder feature taps `out_1..out_N` from the same pass.
+ * their PyTorch state_dict names, decoder feature taps `out_1..out_N` (and, on request, encoder taps
+ * `enc_1..enc_M` and `middle`) from the same pass.
  */
 import * as tf from '@tensorflow/tfjs';
 import { unwrap } from '../../result';
@@ -46,6 +47,7 @@ class UNet implements UNetDenoiser {
   forward(x: tf.Tensor4D, t: tf.Tensor1D, options: ForwardOptions = {}): DenoiserOutput {
     this.checkInputs(x, t);
     const wantTaps = options.taps ?? false;
+    const wantExtra = wantTaps && (options.extraTaps ?? false);
     const drop = options.training ? this.config.dropout : 0;
     const { plan } = this;
     const P = this.variables;
@@ -54,22 +56,24 @@ class UNet implements UNetDenoiser {
       const tAct = silu(timeEmbedding(t, P, plan.timeChannels));
       let h = conv2d(x, P, 'image_proj');
       const skips: tf.Tensor4D[] = [h];
+      const taps: FeatureTap[] = [];
+      const tap = (name: string, a: tf.Tensor4D) =>
+        taps.push({ name, activation: a, pooled: tf.mean(a, [1, 2]) as tf.Tensor2D });
       for (const stage of plan.down) {
         h = runStage(stage, h, tAct, P, drop);
+        if (wantExtra && stage.kind === 'resatt' && stage.tap) tap(stage.tap, h);
         skips.push(h);
       }
       h = residualBlock(h, tAct, plan.middle.res1, P, drop);
       h = attentionBlock(h, plan.middle.attn, P);
       h = residualBlock(h, tAct, plan.middle.res2, P, drop);
-      const taps: FeatureTap[] = [];
+      if (wantExtra) tap('middle', h);
       for (const stage of plan.up) {
         if (stage.kind === 'resatt') {
           const skip = skips.pop();
           if (!skip) throw new Error('UNet: skip stack exhausted'); // the plan guarantees this never happens
           h = runStage(stage, tf.concat([h, skip], 3), tAct, P, drop); // torch.cat((x, s)): decoder tensor first
-          if (wantTaps && stage.tap) {
-            taps.push({ name: stage.tap, activation: h, pooled: tf.mean(h, [1, 2]) as tf.Tensor2D });
-          }
+          if (wantTaps && stage.tap) tap(stage.tap, h);
         } else {
           h = runStage(stage, h, tAct, P, drop);
         }

@@ -11,6 +11,7 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
   const setParams = useUrlStore((s) => s.setParams);
   const datasets = useProbingStore((s) => s.datasets);
   const taps = useProbingStore((s) => (model && s.taps?.modelId === model.id ? s.taps.names : null));
+  const defaults = useProbingStore((s) => (model && s.taps?.modelId === model.id ? s.taps.defaults : null));
   const options = [
     { id: 'mnist', label: 'MNIST (embedded, 8,000 / 2,000)' },
     ...datasets
@@ -20,11 +21,13 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
   const datasetId = params.pds ?? 'mnist';
   const timesteps = parseTimesteps(params.pt ?? DEFAULT_TIMESTEPS.join(','));
   const chosen = params.ptaps ? params.ptaps.split(',') : null;
-  const isOn = (tap: string) => chosen === null || chosen.includes(tap);
+  // No choice in the URL means the defaults (the decoder taps DDAE probes); encoder and middle are opt-in.
+  const isOn = (tap: string) => (chosen === null ? (defaults ?? []).includes(tap) : chosen.includes(tap));
   const toggle = (tap: string) => {
-    if (!taps) return;
+    if (!taps || !defaults) return;
     const next = taps.filter((t) => (t === tap ? !isOn(t) : isOn(t)));
-    setParams({ ptaps: next.length === taps.length ? null : next.join(',') });
+    const isDefault = next.length === defaults.length && next.every((t) => defaults.includes(t));
+    setParams({ ptaps: isDefault ? null : next.join(',') });
   };
   const summary = datasets.find((d) => d.id === datasetId);
   const mismatch =
@@ -70,7 +73,11 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
           <span className="muted">{model ? 'reading the model…' : 'choose a model'}</span>
         ) : (
           taps.map((tap) => (
-            <label key={tap} className="tap-choice">
+            <label
+              key={tap}
+              className={`tap-choice${defaults?.includes(tap) ? '' : ' extra'}`}
+              title={defaults?.includes(tap) ? undefined : 'optional extra tap (encoder or middle block)'}
+            >
               <input type="checkbox" checked={isOn(tap)} onChange={() => toggle(tap)} />
               {tap}
             </label>
