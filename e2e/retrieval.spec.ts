@@ -24,6 +24,12 @@ test('retrieval: rank a small synthetic gallery, open the side-by-side view, exp
   await expect(strip).toHaveAttribute('data-count', '20');
   await page.getByTestId('mode-global').click();
   await expect(page.getByTestId('mode-global')).toHaveAttribute('aria-pressed', 'true');
+  // Every distance has its re-ranked figures; the switch re-sorts the strip and goes into the URL.
+  await expect(page.getByTestId('metrics-unaligned-rr-map')).toContainText(/\d+\.\d/);
+  await page.getByTestId('mode-rerank').check();
+  await expect(page.getByTestId('ranking-title')).toContainText('global, re-ranked');
+  await expect(page.getByTestId('metrics-global-rr-r1')).toHaveClass(/active/);
+  await expect(page).toHaveURL(/rids=8.*rdist=global.*rrr=on/);
 
   await page.getByTestId('result-0').click();
   await expect(page.getByTestId('pair-view')).toBeVisible();
@@ -62,4 +68,24 @@ test('retrieval: rank a small synthetic gallery, open the side-by-side view, exp
   await expect(page.getByTestId('ranked-strip')).toHaveAttribute('data-count', '10');
   await expect(page.getByTestId('retrieval-metrics')).toHaveCount(0);
   await page.screenshot({ path: info.outputPath('retrieval-upload.png'), fullPage: true });
+});
+
+test('a retrieval run can be cancelled and the app goes on; the panel settings survive a reload', async ({
+  page,
+}) => {
+  await openApp(page, '/?backend=wasm#/retrieval?rids=300&rdist=local');
+  await expect(page.getByTestId('synthetic-ids')).toHaveValue('300');
+  await page.getByTestId('run-retrieval').click();
+  await expect(page.getByTestId('job-progress')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('run-retrieval')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('retrieval-error')).toHaveCount(0);
+  await expect(page.getByTestId('status-bar')).toContainText('Retrieval (cancelled)');
+  await expect(page.getByTestId('retrieval-metrics')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('synthetic-ids')).toHaveValue('300');
+  await page.getByTestId('synthetic-ids').fill('3');
+  await page.getByTestId('run-retrieval').click();
+  await expect(page.getByTestId('metrics-local-r1')).toContainText(/\d+\.\d/, { timeout: 90_000 });
+  await expect(page.getByTestId('metrics-local-r1')).toHaveClass(/active/);
 });

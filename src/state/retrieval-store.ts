@@ -8,30 +8,31 @@ import type {
   RetrievalMode,
   RetrievalSummary,
 } from '../worker/retrieval-types';
+import { isReranked, modeDistance, retrievalMode } from '../worker/retrieval-types';
 import { isCancelled, type JobHandle, startJob } from './run-job';
+import { useUrlStore } from './url-store';
 
 export const PAGE = 10;
 
+/** The mode in the URL hash (`rdist`, `rrr`): shared links open on the same ranking. */
+export const urlMode = (): RetrievalMode => {
+  const { rdist, rrr } = useUrlStore.getState().params;
+  return retrievalMode(rdist, rrr === 'on');
+};
+
+/** Sources and the synthetic subset live in the URL hash (rgal, rq, rids); files and results here. */
 interface RetrievalState {
-  gallerySource: 'synthetic' | 'upload';
-  querySource: 'synthetic' | 'upload';
-  syntheticIds: number;
   galleryFiles: File[];
   queryFiles: File[];
   job: JobHandle<RetrievalSummary> | null;
   summary: RetrievalSummary | null;
-  mode: RetrievalMode;
   query: number;
   /** Items shown in the ranked strip (10, 20, ...). */
   shown: number;
   ranking: RankingPage | null;
   pair: PairView | null;
   error: string | null;
-  set: (
-    patch: Partial<
-      Pick<RetrievalState, 'gallerySource' | 'querySource' | 'syntheticIds' | 'galleryFiles' | 'queryFiles'>
-    >,
-  ) => void;
+  set: (patch: Partial<Pick<RetrievalState, 'galleryFiles' | 'queryFiles'>>) => void;
   run: () => Promise<void>;
   selectQuery: (q: number) => Promise<void>;
   setMode: (mode: RetrievalMode) => Promise<void>;
@@ -47,24 +48,24 @@ const readFiles = (files: File[]): Promise<RetrievalFile[]> =>
   Promise.all(files.map(async (f) => ({ path: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
 
 export const useRetrievalStore = create<RetrievalState>((set, get) => {
+  // A mode changed in the URL (Back, an edited link) re-sorts the shown ranking.
+  useUrlStore.subscribe((now, before) => {
+    if (now.params.rdist !== before.params.rdist || now.params.rrr !== before.params.rrr) void loadRanking();
+  });
   const loadRanking = async () => {
-    const { summary, query, mode, shown } = get();
+    const { summary, query, shown } = get();
     if (!summary) return;
     try {
-      set({ ranking: await compute().retrievalRanking(query, mode, 0, shown) });
+      set({ ranking: await compute().retrievalRanking(query, urlMode(), 0, shown) });
     } catch (e) {
       set({ error: message(e) });
     }
   };
   return {
-    gallerySource: 'synthetic',
-    querySource: 'synthetic',
-    syntheticIds: 30,
     galleryFiles: [],
     queryFiles: [],
     job: null,
     summary: null,
-    mode: 'total',
     query: 0,
     shown: PAGE,
     ranking: null,
@@ -74,15 +75,16 @@ export const useRetrievalStore = create<RetrievalState>((set, get) => {
     run: async () => {
       if (get().job) return;
       const s = get();
+      const { rgal, rq, rids } = useUrlStore.getState().params;
       set({ error: null });
       let request: Parameters<ReturnType<typeof compute>['runRetrieval']>[1];
       try {
         request = {
-          gallery: s.gallerySource,
-          query: s.querySource,
-          syntheticIds: s.syntheticIds,
-          galleryFiles: s.gallerySource === 'upload' ? await readFiles(s.galleryFiles) : [],
-          queryFiles: s.querySource === 'upload' ? await readFiles(s.queryFiles) : [],
+          gallery: rgal,
+          query: rq,
+          syntheticIds: rids,
+          galleryFiles: rgal === 'upload' ? await readFiles(s.galleryFiles) : [],
+          queryFiles: rq === 'upload' ? await readFiles(s.queryFiles) : [],
         };
       } catch (e) {
         set({ error: message(e) });
@@ -105,7 +107,7 @@ export const useRetrievalStore = create<RetrievalState>((set, get) => {
       await loadRanking();
     },
     setMode: async (mode) => {
-      set({ mode });
+      useUrlStore.getState().setParams({ rdist: modeDistance(mode), rrr: isReranked(mode) ? 'on' : 'off' });
       await loadRanking();
     },
     more: async () => {

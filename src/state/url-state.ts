@@ -57,6 +57,7 @@ const decimal = (min: number, max: number, fallback: number): Field<number> => (
 export const SAMPLERS = ['ddim', 'ddpm'] as const;
 export const TRAIN_ARCHS = ['unet', 'dit'] as const;
 export const TRAIN_PRESETS = ['tiny', 'small'] as const;
+export const RETRIEVAL_SOURCES = ['synthetic', 'upload'] as const;
 
 /** The shareable settings; each later panel adds its own keys here. */
 export const URL_SCHEMA = {
@@ -90,13 +91,21 @@ export const URL_SCHEMA = {
   pds: text(80),
   /** Timesteps, comma separated (the panel's default when absent). */
   pt: text(200),
-  /** Taps, comma separated (all when absent). */
+  /** Taps, comma separated (the model's default taps when absent). */
   ptaps: text(400),
   ptrain: int(10, 100_000, 2000),
   ptest: int(10, 100_000, 1000),
   pep: int(1, 500, 30),
   plr: decimal(1e-6, 1, 1e-2),
   pknn: oneOf(['on', 'off'] as const, 'on'),
+  // Retrieval panel
+  rgal: oneOf(RETRIEVAL_SOURCES, 'synthetic'),
+  rq: oneOf(RETRIEVAL_SOURCES, 'synthetic'),
+  /** Test identities of the synthetic split to use. */
+  rids: int(1, 300, 30),
+  /** The distance rankings are sorted by, and whether it is re-ranked. */
+  rdist: oneOf(['global', 'local', 'unaligned', 'total'] as const, 'total'),
+  rrr: oneOf(['on', 'off'] as const, 'off'),
 } satisfies Record<string, Field<unknown>>;
 
 export type UrlParams = { [K in keyof typeof URL_SCHEMA]: (typeof URL_SCHEMA)[K]['fallback'] };

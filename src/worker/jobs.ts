@@ -1,4 +1,5 @@
 /** Cancellable jobs: each has an AbortController the UI can trigger by id through `cancel`. */
+import { JobCancelledError } from '../core/job';
 import type { JobResult } from './api';
 
 const running = new Map<string, AbortController>();
@@ -14,6 +15,11 @@ export async function runJob<T>(
   try {
     const value = await body(controller.signal);
     return { value, ms: performance.now() - t0 };
+  } catch (e) {
+    // Whatever a cancelled job failed with (an aborted fetch says "signal is aborted without reason"),
+    // the UI should hear that it was cancelled, not that it broke.
+    if (controller.signal.aborted) throw new JobCancelledError();
+    throw e;
   } finally {
     running.delete(jobId);
   }

@@ -1,14 +1,25 @@
 /** Types of the Retrieval panel's worker calls (the UI imports only these). */
 
-/** The distance a ranking is sorted by. `reranked`: k-reciprocal re-ranking of the total distance. */
-export type RetrievalMode = 'global' | 'local' | 'unaligned' | 'total' | 'reranked';
+/** The distance a ranking is sorted by: global, aligned local, unaligned local, total = global + λ·local. */
+export type RetrievalDistance = 'global' | 'local' | 'unaligned' | 'total';
 
+export const RETRIEVAL_DISTANCES: readonly RetrievalDistance[] = ['global', 'local', 'unaligned', 'total'];
+
+/** A distance as it is, or after k-reciprocal re-ranking (`-rr`). */
+export type RetrievalMode = RetrievalDistance | `${RetrievalDistance}-rr`;
+
+export const retrievalMode = (distance: RetrievalDistance, reranked: boolean): RetrievalMode =>
+  reranked ? `${distance}-rr` : distance;
+
+export const modeDistance = (mode: RetrievalMode): RetrievalDistance =>
+  mode.replace(/-rr$/, '') as RetrievalDistance;
+
+export const isReranked = (mode: RetrievalMode): boolean => mode.endsWith('-rr');
+
+/** Every mode, the plain distances first. */
 export const RETRIEVAL_MODES: readonly RetrievalMode[] = [
-  'global',
-  'local',
-  'unaligned',
-  'total',
-  'reranked',
+  ...RETRIEVAL_DISTANCES,
+  ...RETRIEVAL_DISTANCES.map((d) => retrievalMode(d, true)),
 ];
 
 export interface RetrievalFile {

@@ -65,12 +65,27 @@ describe('RetrievalService', () => {
     );
     expect(summary.queries).toHaveLength(12);
     expect(summary.labelled).toBe(true);
-    expect(summary.metrics.map((m) => m.mode)).toEqual(['global', 'local', 'unaligned', 'total', 'reranked']);
+    expect(summary.metrics.map((m) => m.mode)).toEqual([
+      'global',
+      'local',
+      'unaligned',
+      'total',
+      'global-rr',
+      'local-rr',
+      'unaligned-rr',
+      'total-rr',
+    ]);
+    // Re-ranking changes each distance's figures (it is applied per distance, not only to the total).
+    for (const d of ['global', 'local', 'unaligned', 'total'] as const) {
+      const plain = summary.metrics.find((m) => m.mode === d)!;
+      const rr = summary.metrics.find((m) => m.mode === `${d}-rr`)!;
+      expect(rr.mAP).not.toBe(plain.mAP);
+    }
     const total = summary.metrics.find((m) => m.mode === 'total')!;
     expect(total.rank1).toBeGreaterThan(0.4);
     expect(summary.queryPixels.length).toBe(12 * 64 * 32 * 3);
 
-    for (const mode of ['global', 'local', 'total', 'reranked'] as const) {
+    for (const mode of ['global', 'local', 'total', 'global-rr', 'total-rr'] as const) {
       const page = service.ranking(3, mode, 0, 10);
       expect(page.items).toHaveLength(10);
       expect(page.total).toBe(summary.galleryCount);

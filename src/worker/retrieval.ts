@@ -5,7 +5,7 @@
  * Framework-free apart from tfjs, so Node tests run it as the worker does.
  */
 import { decodeImage } from '../core/data/image-decode';
-import { throwIfCancelled } from '../core/job';
+import { throwIfCancelled, yieldToEventLoop } from '../core/job';
 import { embedImages, type ReidFeatures } from '../core/reid/embed';
 import { evaluateRanking, isJunk, rankRow } from '../core/reid/evaluate';
 import type { DistanceMatrix } from '../core/reid/features';
@@ -24,13 +24,16 @@ import {
   type RankedItem,
   type RankingExportRow,
   type RankingPage,
+  RETRIEVAL_DISTANCES,
   RETRIEVAL_MODES,
+  type RetrievalDistance,
   type RetrievalFile,
   type RetrievalItemInfo,
   type RetrievalMetrics,
   type RetrievalMode,
   type RetrievalRequest,
   type RetrievalSummary,
+  retrievalMode,
 } from './retrieval-types';
 
 export interface ImageSet {
@@ -209,15 +212,17 @@ export class RetrievalService {
     const qg = await pairs(queryFeatures, galleryFeatures, 'query × gallery');
     const qq = await pairs(queryFeatures, queryFeatures, 'query × query');
     const gg = await pairs(galleryFeatures, galleryFeatures, 'gallery × gallery');
-    onProgress({ done: 0, total: 1, label: 'Re-ranking' });
-    const total = (p: Parts) => totalDistance(p.global, p.local, lambda);
-    const distances = new Map<RetrievalMode, DistanceMatrix>([
-      ['global', qg.global],
-      ['local', qg.local],
-      ['unaligned', qg.unaligned],
-      ['total', total(qg)],
-      ['reranked', reRank(total(qg), total(qq), total(gg), RERANK_DEFAULTS)],
-    ]);
+    const distanceOf = (p: Parts, d: RetrievalDistance): DistanceMatrix =>
+      d === 'total' ? totalDistance(p.global, p.local, lambda) : p[d];
+    const distances = new Map<RetrievalMode, DistanceMatrix>();
+    for (const [k, d] of RETRIEVAL_DISTANCES.entries()) {
+      distances.set(d, distanceOf(qg, d));
+      onProgress({ done: k, total: RETRIEVAL_DISTANCES.length, label: `Re-ranking the ${d} distance` });
+      throwIfCancelled(signal);
+      const reranked = reRank(distanceOf(qg, d), distanceOf(qq, d), distanceOf(gg, d), RERANK_DEFAULTS);
+      distances.set(retrievalMode(d, true), reranked);
+      await yieldToEventLoop();
+    }
     const distanceMs = performance.now() - t0;
 
     const labelled = [...query.info, ...gallery.info].every((i) => i.pid !== null && i.camId !== null);

@@ -1,6 +1,15 @@
 import { useEffect, useRef } from 'react';
 import { PAGE, useRetrievalStore } from '../../state/retrieval-store';
-import { RETRIEVAL_MODES, type RetrievalMode } from '../../worker/retrieval-types';
+import type { RETRIEVAL_SOURCES } from '../../state/url-state';
+import { useUrlStore } from '../../state/url-store';
+import {
+  isReranked,
+  modeDistance,
+  RETRIEVAL_DISTANCES,
+  type RetrievalDistance,
+  type RetrievalMode,
+  retrievalMode,
+} from '../../worker/retrieval-types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { JobProgress } from '../components/JobProgress';
 import { compute } from '../compute-client';
@@ -9,13 +18,15 @@ import { drawPair } from './retrieval/draw-pair';
 import { Thumb } from './retrieval/Thumb';
 import './retrieval/retrieval.css';
 
-const MODE_NAMES: Record<RetrievalMode, string> = {
+const DISTANCE_NAMES: Record<RetrievalDistance, string> = {
   global: 'global',
   local: 'local (aligned)',
   unaligned: 'local (unaligned)',
   total: 'total (global + local)',
-  reranked: 're-ranked total',
 };
+
+const modeName = (mode: RetrievalMode) =>
+  `${DISTANCE_NAMES[modeDistance(mode)]}${isReranked(mode) ? ', re-ranked' : ''}`;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
@@ -81,8 +92,57 @@ function PairPanel() {
   );
 }
 
+type Source = (typeof RETRIEVAL_SOURCES)[number];
+
+/** Where the gallery or the queries come from: the synthetic test split or uploaded PNG/JPEG files. */
+function SourcePicker({
+  which,
+  source,
+  onSource,
+  onFiles,
+}: {
+  which: 'gallery' | 'query';
+  source: Source;
+  onSource: (source: Source) => void;
+  onFiles: (files: File[]) => void;
+}) {
+  return (
+    <>
+      <h3>{which === 'gallery' ? 'Gallery' : 'Queries'}</h3>
+      <div className="form-grid">
+        <label htmlFor={`reid-${which}`}>source</label>
+        <select
+          id={`reid-${which}`}
+          value={source}
+          onChange={(e) => onSource(e.target.value as Source)}
+          data-testid={`${which}-source`}
+        >
+          <option value="synthetic">synthetic test {which === 'gallery' ? 'gallery' : 'queries'}</option>
+          <option value="upload">uploaded images</option>
+        </select>
+        {source === 'upload' && (
+          <>
+            <label htmlFor={`reid-${which}-files`}>images</label>
+            <input
+              id={`reid-${which}-files`}
+              type="file"
+              multiple
+              accept="image/png,image/jpeg"
+              onChange={(e) => onFiles([...(e.target.files ?? [])])}
+              data-testid={`${which}-files`}
+            />
+          </>
+        )}
+      </div>
+    </>
+  );
+}
+
 export function RetrievalPanel() {
   const s = useRetrievalStore();
+  const params = useUrlStore((u) => u.params);
+  const setParams = useUrlStore((u) => u.setParams);
+  const mode = retrievalMode(params.rdist, params.rrr === 'on');
   const { summary, ranking, job } = s;
   const border = (c: boolean | null, ignored: boolean) =>
     c === null ? null : ignored ? 'ignored' : c ? 'correct' : 'wrong';
@@ -90,74 +150,34 @@ export function RetrievalPanel() {
   return (
     <div className="data-panel">
       <aside className="sidebar">
-        <h3>Gallery</h3>
-        <div className="form-grid">
-          <label htmlFor="reid-gallery">source</label>
-          <select
-            id="reid-gallery"
-            value={s.gallerySource}
-            onChange={(e) => s.set({ gallerySource: e.target.value as 'synthetic' | 'upload' })}
-            data-testid="gallery-source"
-          >
-            <option value="synthetic">synthetic test gallery</option>
-            <option value="upload">uploaded images</option>
-          </select>
-          {s.gallerySource === 'upload' && (
-            <>
-              <label htmlFor="reid-gallery-files">images</label>
-              <input
-                id="reid-gallery-files"
-                type="file"
-                multiple
-                accept="image/png,image/jpeg"
-                onChange={(e) => s.set({ galleryFiles: [...(e.target.files ?? [])] })}
-                data-testid="gallery-files"
-              />
-            </>
-          )}
-        </div>
-        <h3>Queries</h3>
-        <div className="form-grid">
-          <label htmlFor="reid-query">source</label>
-          <select
-            id="reid-query"
-            value={s.querySource}
-            onChange={(e) => s.set({ querySource: e.target.value as 'synthetic' | 'upload' })}
-            data-testid="query-source"
-          >
-            <option value="synthetic">synthetic test queries</option>
-            <option value="upload">uploaded images</option>
-          </select>
-          {s.querySource === 'upload' && (
-            <>
-              <label htmlFor="reid-query-files">images</label>
-              <input
-                id="reid-query-files"
-                type="file"
-                multiple
-                accept="image/png,image/jpeg"
-                onChange={(e) => s.set({ queryFiles: [...(e.target.files ?? [])] })}
-                data-testid="query-files"
-              />
-            </>
-          )}
-          {(s.gallerySource === 'synthetic' || s.querySource === 'synthetic') && (
-            <>
-              <label htmlFor="reid-ids">identities</label>
-              <input
-                id="reid-ids"
-                type="number"
-                min={1}
-                max={300}
-                value={s.syntheticIds}
-                onChange={(e) =>
-                  s.set({ syntheticIds: Math.max(1, Math.min(300, Math.round(Number(e.target.value) || 1))) })
-                }
-                data-testid="synthetic-ids"
-              />
-            </>
-          )}
-        </div>
+        <SourcePicker
+          which="gallery"
+          source={params.rgal}
+          onSource={(rgal) => setParams({ rgal })}
+          onFiles={(galleryFiles) => s.set({ galleryFiles })}
+        />
+        <SourcePicker
+          which="query"
+          source={params.rq}
+          onSource={(rq) => setParams({ rq })}
+          onFiles={(queryFiles) => s.set({ queryFiles })}
+        />
+        {(params.rgal === 'synthetic' || params.rq === 'synthetic') && (
+          <div className="form-grid">
+            <label htmlFor="reid-ids">identities</label>
+            <input
+              id="reid-ids"
+              type="number"
+              min={1}
+              max={300}
+              value={params.rids}
+              onChange={(e) =>
+                setParams({ rids: Math.max(1, Math.min(300, Math.round(Number(e.target.value) || 1))) })
+              }
+              data-testid="synthetic-ids"
+            />
+          </div>
+        )}
         <p className="muted hint">
           Synthetic: the first N test identities of the shipped model's split (their queries, gallery images,
           junk, and the same share of distractors). Uploads: PNG/JPEG of any size, fitted to 64×32 with the
@@ -202,47 +222,74 @@ export function RetrievalPanel() {
               <table className="reid-metrics" data-testid="retrieval-metrics">
                 <thead>
                   <tr>
+                    <th />
+                    <th colSpan={4}>as computed</th>
+                    <th colSpan={4}>k-reciprocal re-ranking</th>
+                  </tr>
+                  <tr>
                     <th>distance</th>
-                    <th>rank-1</th>
-                    <th>rank-5</th>
-                    <th>rank-10</th>
-                    <th>mAP</th>
+                    {[0, 1].flatMap((k) =>
+                      ['rank-1', 'rank-5', 'rank-10', 'mAP'].map((h) => <th key={`${k}${h}`}>{h}</th>),
+                    )}
                   </tr>
                 </thead>
                 <tbody>
-                  {summary.metrics.map((m) => (
-                    <tr
-                      key={m.mode}
-                      className={m.mode === s.mode ? 'active' : ''}
-                      data-testid={`metrics-${m.mode}`}
-                    >
-                      <th>{MODE_NAMES[m.mode]}</th>
-                      <td>{pct(m.rank1)}</td>
-                      <td>{pct(m.rank5)}</td>
-                      <td>{pct(m.rank10)}</td>
-                      <td>{pct(m.mAP)}</td>
+                  {RETRIEVAL_DISTANCES.map((d) => (
+                    <tr key={d} data-testid={`metrics-${d}`}>
+                      <th>{DISTANCE_NAMES[d]}</th>
+                      {[false, true].map((rr) => {
+                        const m = summary.metrics.find((x) => x.mode === retrievalMode(d, rr));
+                        const active = mode === retrievalMode(d, rr) ? 'active' : '';
+                        return m
+                          ? (
+                              [
+                                ['r1', m.rank1],
+                                ['r5', m.rank5],
+                                ['r10', m.rank10],
+                                ['map', m.mAP],
+                              ] as const
+                            ).map(([name, v]) => (
+                              <td
+                                key={`${m.mode}-${name}`}
+                                className={active}
+                                data-testid={`metrics-${m.mode}-${name}`}
+                              >
+                                {pct(v)}
+                              </td>
+                            ))
+                          : null;
+                      })}
                     </tr>
                   ))}
                 </tbody>
               </table>
             )}
             <div className="reid-modes" data-testid="mode-switch">
-              {RETRIEVAL_MODES.map((m) => (
+              {RETRIEVAL_DISTANCES.map((d) => (
                 <button
-                  key={m}
+                  key={d}
                   type="button"
                   className="small"
-                  aria-pressed={s.mode === m}
-                  onClick={() => void s.setMode(m)}
-                  data-testid={`mode-${m}`}
+                  aria-pressed={params.rdist === d}
+                  onClick={() => void s.setMode(retrievalMode(d, params.rrr === 'on'))}
+                  data-testid={`mode-${d}`}
                 >
-                  {MODE_NAMES[m]}
+                  {DISTANCE_NAMES[d]}
                 </button>
               ))}
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={params.rrr === 'on'}
+                  onChange={(e) => void s.setMode(retrievalMode(params.rdist, e.target.checked))}
+                  data-testid="mode-rerank"
+                />
+                re-ranked (k1 = 20, k2 = 6, λ = 0.3)
+              </label>
               <button
                 type="button"
                 className="small"
-                onClick={() => void exportRankings(s.mode, 'csv')}
+                onClick={() => void exportRankings(mode, 'csv')}
                 data-testid="export-csv"
               >
                 Export CSV
@@ -250,7 +297,7 @@ export function RetrievalPanel() {
               <button
                 type="button"
                 className="small"
-                onClick={() => void exportRankings(s.mode, 'json')}
+                onClick={() => void exportRankings(mode, 'json')}
                 data-testid="export-json"
               >
                 Export JSON
@@ -276,8 +323,8 @@ export function RetrievalPanel() {
             </div>
             {ranking && (
               <>
-                <h3>
-                  Ranking for {summary.queries[ranking.query]?.name} · {MODE_NAMES[ranking.mode]}
+                <h3 data-testid="ranking-title">
+                  Ranking for {summary.queries[ranking.query]?.name} · {modeName(ranking.mode)}
                 </h3>
                 <div className="reid-strip" data-testid="ranked-strip" data-count={ranking.items.length}>
                   <Thumb
