@@ -28,6 +28,11 @@ export default defineConfig({
     // names outside the function and every pthread dies with "e is not defined". Keep the worker readable.
     rolldownOptions: { output: { minify: false } },
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    // The benchmark page (`npm run bench -- --suites browser`) is built beside the app, never loaded by it.
+    rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });

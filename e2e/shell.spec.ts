@@ -31,9 +31,15 @@ test('panels are reachable by tab and by URL hash, and say what they will do', a
   await expect(page.getByRole('tab', { name: 'Retrieval' })).toHaveAttribute('aria-selected', 'true');
 });
 
-test('?backend=wasm forces wasm and a notice says so', async ({ page }) => {
+test('?backend=wasm forces wasm with one thread per core, and a notice says so', async ({ page }) => {
   await openApp(page, '/?backend=wasm#/data');
   await expect(page.getByTestId('status-backend')).toContainText('wasm');
+  // tfjs alone would size its pool at half the cores (one thread on a 2-core machine).
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const threads = Math.min(4, cores);
+  await expect(page.getByTestId('status-backend')).toContainText(
+    `${threads} thread${threads === 1 ? '' : 's'}`,
+  );
   await expect(page.getByTestId('backend-notice')).toContainText('?backend=wasm');
   await expect(page.getByTestId('status-adapter')).toHaveCount(0);
 });

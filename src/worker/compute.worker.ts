@@ -2,9 +2,6 @@
  * The compute worker: the only place tfjs runs in the browser. It owns the backend and the GPU device,
  * holds the loaded data sets, and serves the UI through Comlink.
  */
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as Comlink from 'comlink';
 import { loadUploadedFiles } from '../core/data/detect';
 import { idxToDataset } from '../core/data/idx';
@@ -35,6 +32,8 @@ import * as probing from './probing';
 import { retrievalApi } from './retrieval-api';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
+import { WASM_PATHS } from './wasm-paths';
+import { oneWasmThreadPerCore } from './wasm-thread-pool';
 
 let backendInfo: Promise<BackendInfo> | null = null;
 
@@ -146,14 +145,12 @@ const forward = (onEvent: (e: TrainingEvent) => void) => (e: TrainingEvent) => {
 
 const api: ComputeApi = {
   init(preferred) {
+    const cores = navigator.hardwareConcurrency || 2;
+    if (!backendInfo) oneWasmThreadPerCore();
     backendInfo ??= initBackend({
       preferred,
-      wasmPaths: {
-        'tfjs-backend-wasm.wasm': wasmPlain,
-        'tfjs-backend-wasm-simd.wasm': wasmSimd,
-        'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-      },
-      wasmThreads: self.crossOriginIsolated ? Math.min(8, navigator.hardwareConcurrency || 2) : undefined,
+      wasmPaths: WASM_PATHS,
+      wasmThreads: self.crossOriginIsolated ? Math.min(4, cores) : undefined,
     });
     return backendInfo;
   },
