@@ -42,6 +42,10 @@ describe('BatchMatMul on wasm as 1x1 convolutions', () => {
     { a: [3, 10, 4], b: [1, 4, 6], transposeA: false, transposeB: false, forwardOnly: true }, // broadcast b
     { a: [1, 4, 10], b: [3, 4, 6], transposeA: true, transposeB: false, forwardOnly: true }, // broadcast a
     { a: [1, 1], b: [1, 1], transposeA: false, transposeB: false },
+    // Distinct right operands large enough for one convolution per entry (≥ 2^18 multiply-adds each).
+    { a: [3, 70, 64], b: [3, 64, 72], transposeA: false, transposeB: false },
+    { a: [2, 2, 70, 64], b: [2, 2, 72, 64], transposeA: false, transposeB: true },
+    { a: [3, 64, 70], b: [3, 64, 72], transposeA: true, transposeB: false },
   ];
   for (const c of cases) {
     it(`matches the cpu backend for ${c.a} x ${c.b} (tA ${c.transposeA}, tB ${c.transposeB})`, async () => {
@@ -79,8 +83,12 @@ describe('BatchMatMul on wasm as 1x1 convolutions', () => {
 
   it('leaves no tensor or wasm buffer behind', async () => {
     await matMulWithGrads('wasm', cases[3], 1);
+    await matMulWithGrads('wasm', cases[10], 1);
     const before = tf.memory();
-    for (let i = 0; i < 5; i++) await matMulWithGrads('wasm', cases[3], i);
+    for (let i = 0; i < 5; i++) {
+      await matMulWithGrads('wasm', cases[3], i);
+      await matMulWithGrads('wasm', cases[10], i);
+    }
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
   });

@@ -4,7 +4,8 @@
  * the same size; its transposed variants, which every gradient uses, are 5x slower again). A [M, K] x [K, N]
  * product is conv2d(input [1, 1, M, K], filter [1, 1, K, N]), and a batch of left operands sharing one right
  * operand (linear layers, batch-1 attention) is still one convolution. A batch of distinct right operands
- * keeps tfjs' kernel: one convolution per entry costs more in XNNPACK operator set-up than it saves.
+ * (batched attention) becomes one convolution per entry when the entries are large, and keeps tfjs'
+ * kernel when they are small (see PER_ENTRY_MIN_MACS).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -20,6 +21,13 @@ interface MatMulAttrs {
 }
 
 let enabled = true;
+
+/**
+ * A batch of distinct right operands runs as one convolution per entry from this many multiply-adds per
+ * entry (the 35.7M UNet's 256-token attention at batch 16: 16.8M); below it, XNNPACK's per-operator set-up
+ * outweighs the gain and tfjs' kernel stays.
+ */
+const PER_ENTRY_MIN_MACS = 1 << 18;
 
 /** Switches between the conv-backed path and tfjs' own kernel, so a benchmark can time both in one run. */
 export function setWasmMatMulViaConv(on: boolean): void {
@@ -37,7 +45,13 @@ function makeBatchMatMul(original: tf.KernelFunc) {
     const batchShapeB = b.shape.slice(0, -2);
     const batchA = batchShapeA.reduce((x, y) => x * y, 1);
     const batchB = batchShapeB.reduce((x, y) => x * y, 1);
-    if (!enabled || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32')
+    const [rowsA, colsA] = a.shape.slice(-2);
+    const [rowsB, colsB] = b.shape.slice(-2);
+    const m = transposeA ? colsA : rowsA;
+    const k = transposeA ? rowsA : colsA;
+    const n = transposeB ? rowsB : colsB;
+    const perEntry = batchB > 1 && batchA === batchB && m * n * k >= PER_ENTRY_MIN_MACS;
+    if (!enabled || (batchB !== 1 && !perEntry) || a.dtype !== 'float32' || b.dtype !== 'float32')
       return original(args as never);
     const backend = args.backend as WasmBackendLike;
     const owned: TensorInfo[] = [];
@@ -52,24 +66,35 @@ function makeBatchMatMul(original: tf.KernelFunc) {
       owned.push(out);
       return out;
     };
-    const [rowsA, colsA] = a.shape.slice(-2);
-    const [rowsB, colsB] = b.shape.slice(-2);
-    const m = transposeA ? colsA : rowsA;
-    const k = transposeA ? rowsA : colsA;
-    const n = transposeB ? rowsB : colsB;
     // Conv input [batch, 1, M, K] and filters [1, 1, K, N] per batch entry.
     let a3 = run('Reshape', { x: a }, { shape: [batchA, rowsA, colsA] });
     if (transposeA) a3 = run('Transpose', { x: a3 }, { perm: [0, 2, 1] });
     let b3 = run('Reshape', { x: b }, { shape: [batchB, rowsB, colsB] });
     if (transposeB) b3 = run('Transpose', { x: b3 }, { perm: [0, 2, 1] });
-    // Every row of every batch entry is one pixel of a single 1x1 convolution.
-    const x = run('Reshape', { x: a3 }, { shape: [1, 1, batchA * m, k] });
-    const filter = run('Reshape', { x: b3 }, { shape: [1, 1, k, n] });
-    const result = run(
-      'Conv2D',
-      { x, filter },
-      { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
-    );
+    const conv = (x: TensorInfo, filter: TensorInfo) =>
+      run(
+        'Conv2D',
+        { x, filter },
+        { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+      );
+    let result: TensorInfo;
+    if (perEntry) {
+      // Distinct right operands, each large enough that one convolution per entry beats tfjs' kernel.
+      const entries = Array.from({ length: batchA }, (_, i) => {
+        const ai = run('Slice', { x: a3 }, { begin: [i, 0, 0], size: [1, m, k] });
+        const bi = run('Slice', { x: b3 }, { begin: [i, 0, 0], size: [1, k, n] });
+        return conv(
+          run('Reshape', { x: ai }, { shape: [1, 1, m, k] }),
+          run('Reshape', { x: bi }, { shape: [1, 1, k, n] }),
+        );
+      });
+      // tfjs' Concat kernels take their inputs as an array.
+      result = run('Concat', entries as unknown as Record<string, TensorInfo>, { axis: 0 });
+    } else {
+      // Every row of every batch entry is one pixel of a single 1x1 convolution.
+      const x = run('Reshape', { x: a3 }, { shape: [1, 1, batchA * m, k] });
+      result = conv(x, run('Reshape', { x: b3 }, { shape: [1, 1, k, n] }));
+    }
     const out = run('Reshape', { x: result }, { shape: [...batchShapeA, m, n] });
     // Every handle is released once; `out` is the one tfjs keeps (wasm's Reshape shares the buffer).
     for (const t of owned) if (t !== out) backend.disposeData(t.dataId);
