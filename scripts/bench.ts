@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     results,
   };
   mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(args.out, JSON.stringify(report, null, 2));
+  writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote ${args.out}`);
 }
 

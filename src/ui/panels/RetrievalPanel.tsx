@@ -12,6 +12,7 @@ import {
 } from '../../worker/retrieval-types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { JobProgress } from '../components/JobProgress';
+import { NumberField } from '../components/NumberField';
 import { compute } from '../compute-client';
 import { download, formatMs } from '../format';
 import { drawPair } from './retrieval/draw-pair';
@@ -164,17 +165,14 @@ export function RetrievalPanel() {
         />
         {(params.rgal === 'synthetic' || params.rq === 'synthetic') && (
           <div className="form-grid">
-            <label htmlFor="reid-ids">identities</label>
-            <input
+            <NumberField
               id="reid-ids"
-              type="number"
+              label="identities"
+              value={params.rids}
               min={1}
               max={300}
-              value={params.rids}
-              onChange={(e) =>
-                setParams({ rids: Math.max(1, Math.min(300, Math.round(Number(e.target.value) || 1))) })
-              }
-              data-testid="synthetic-ids"
+              onChange={(rids) => setParams({ rids })}
+              testId="synthetic-ids"
             />
           </div>
         )}

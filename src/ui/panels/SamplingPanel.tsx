@@ -109,17 +109,14 @@ export function SamplingPanel() {
               ⟳
             </button>
           </span>
-          <label htmlFor="batch">batch</label>
-          <input
+          <NumberField
             id="batch"
-            type="number"
+            label="batch"
+            value={params.batch}
             min={1}
             max={64}
-            value={params.batch}
-            onChange={(e) =>
-              setParams({ batch: Math.max(1, Math.min(64, Math.round(Number(e.target.value) || 1))) })
-            }
-            data-testid="batch-input"
+            onChange={(batch) => setParams({ batch })}
+            testId="batch-input"
           />
         </div>
         {sampleJob ? (
