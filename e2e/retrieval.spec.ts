@@ -76,7 +76,8 @@ test('a retrieval run can be cancelled and the app goes on; the panel settings s
   await openApp(page, '/?backend=wasm#/retrieval?rids=300&rdist=local');
   await expect(page.getByTestId('synthetic-ids')).toHaveValue('300');
   await page.getByTestId('run-retrieval').click();
-  await expect(page.getByTestId('job-progress')).toBeVisible();
+  // Cancel mid-way through the embedding: the worker must still hear it between batches.
+  await expect(page.getByTestId('job-progress')).toContainText('Embedding the gallery', { timeout: 60_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('run-retrieval')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('retrieval-error')).toHaveCount(0);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { JobCancelledError } from '../core/job';
 import '@tensorflow/tfjs-backend-wasm';
 import { encode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,5 +151,19 @@ describe('RetrievalService', () => {
     );
     await expect(run).rejects.toBeInstanceOf(RetrievalInputError);
     await expect(run).rejects.toThrow(/No usable gallery image.*bad\.png/);
+  });
+
+  it('stops soon after a cancel, even while drawing and embedding a large synthetic set', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 300);
+    await expect(
+      service.run(
+        { gallery: 'synthetic', query: 'synthetic', syntheticIds: 300, galleryFiles: [], queryFiles: [] },
+        controller.signal,
+        quiet,
+      ),
+    ).rejects.toBeInstanceOf(JobCancelledError);
+    expect(performance.now() - started).toBeLessThan(5000); // the whole run takes minutes
   });
 });

@@ -87,7 +87,11 @@ export function fitUploads(
  * A subset of the shipped model's test split: the queries of its first `ids` test identities, their gallery
  * images and junk, and the same share of the distractors.
  */
-export function syntheticSubset(ids: number): { query: ImageSet; gallery: ImageSet } {
+export async function syntheticSubset(
+  ids: number,
+  signal?: AbortSignal,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ query: ImageSet; gallery: ImageSet }> {
   const split = buildSplit();
   const queries = split.query.slice(0, Math.max(1, Math.min(ids, split.query.length)));
   const pids = new Set(queries.map((s) => s.pid));
@@ -108,9 +112,26 @@ export function syntheticSubset(ids: number): { query: ImageSet; gallery: ImageS
     pid: s.pid,
     camId: s.camId,
   });
+  // Rendered in chunks with a turn of the event loop between them, so a large subset can be cancelled.
+  const render = async (samples: ReidSample[], before: number): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < samples.length; i += 64) {
+      throwIfCancelled(signal);
+      chunks.push(renderSamples(split.config, samples.slice(i, i + 64)));
+      onProgress?.(before + Math.min(i + 64, samples.length), queries.length + gallery.length);
+      await yieldToEventLoop();
+    }
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  };
   return {
-    query: { info: queries.map(info), pixels: renderSamples(split.config, queries) },
-    gallery: { info: gallery.map(info), pixels: renderSamples(split.config, gallery) },
+    query: { info: queries.map(info), pixels: await render(queries, 0) },
+    gallery: { info: gallery.map(info), pixels: await render(gallery, queries.length) },
   };
 }
 
@@ -162,7 +183,11 @@ export class RetrievalService {
     const problems: string[] = [];
     const synthetic =
       request.gallery === 'synthetic' || request.query === 'synthetic'
-        ? syntheticSubset(request.syntheticIds)
+        ? await syntheticSubset(
+            request.syntheticIds,
+            signal,
+            stage(onProgress, 'Drawing the synthetic images'),
+          )
         : null;
     const pick = (source: 'synthetic' | 'upload', files: RetrievalFile[], which: 'query' | 'gallery') => {
       if (source === 'synthetic' && synthetic) return synthetic[which];
@@ -191,7 +216,10 @@ export class RetrievalService {
     t0 = performance.now();
     const queryFeatures = await embedImages(model, query.pixels, query.info.length, {
       batchSize: 64,
-      onProgress: stage(onProgress, 'Embedding the queries'),
+      onProgress: (d, t) => {
+        onProgress({ done: d, total: t, label: 'Embedding the queries' });
+        throwIfCancelled(signal);
+      },
     });
     const embedQueryMs = performance.now() - t0;
     throwIfCancelled(signal);

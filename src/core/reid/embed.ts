@@ -2,7 +2,9 @@
  * Images -> AlignedReID features, in evaluation mode (BN running statistics), batch by batch: the global
  * feature per image and its H stripe features, as the flat arrays the distance functions take.
  */
+
 import * as tf from '@tensorflow/tfjs';
+import { yieldToEventLoop } from '../job';
 import { type GlobalFeatures, globalFeatures, type StripeFeatures, stripeFeatures } from './features';
 import { preprocess, type ReidModel } from './model';
 
@@ -45,6 +47,8 @@ export async function embedImages(
     tf.dispose([x, out.global, out.local]);
     out.logits?.dispose();
     options.onProgress?.(start + n, count);
+    // wasm's reads resolve as microtasks: without a macrotask turn a worker never sees a cancel message.
+    await yieldToEventLoop();
   }
   return { global: globalFeatures(g, count, dims), local: stripeFeatures(l, count, stripes, channels) };
 }
