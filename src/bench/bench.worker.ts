@@ -8,7 +8,7 @@ import { benchUNetStep, UNET_BENCH_CASES } from '../core/bench/unet-step';
 import { type BackendName, initBackend } from '../core/gpu/backend';
 import '../core/gpu/kernels/matmul-wasm';
 import { WASM_PATHS } from '../worker/wasm-paths';
-import { oneWasmThreadPerCore } from '../worker/wasm-thread-pool';
+import { oneWasmThreadPerCore, wasmThreadCount } from '../worker/wasm-thread-pool';
 
 export interface BrowserBenchRequest {
   backend: BackendName;
@@ -33,13 +33,12 @@ export interface BrowserBenchRow {
 
 const api = {
   async run(req: BrowserBenchRequest, onCase: (name: string) => void): Promise<BrowserBenchRow[]> {
-    const cores = navigator.hardwareConcurrency || 2;
     if (req.pool === 'per-core') oneWasmThreadPerCore();
     const info = await initBackend({
       preferred: req.backend,
       order: [req.backend],
       wasmPaths: WASM_PATHS,
-      wasmThreads: self.crossOriginIsolated ? Math.min(4, cores) : undefined,
+      wasmThreads: wasmThreadCount(),
     });
     const adapter = info.adapter ? `${info.adapter.vendor}/${info.adapter.architecture}` : null;
     const rows: BrowserBenchRow[] = [];

@@ -33,7 +33,7 @@ import { retrievalApi } from './retrieval-api';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
 import { WASM_PATHS } from './wasm-paths';
-import { oneWasmThreadPerCore } from './wasm-thread-pool';
+import { oneWasmThreadPerCore, wasmThreadCount } from './wasm-thread-pool';
 
 let backendInfo: Promise<BackendInfo> | null = null;
 
@@ -145,12 +145,11 @@ const forward = (onEvent: (e: TrainingEvent) => void) => (e: TrainingEvent) => {
 
 const api: ComputeApi = {
   init(preferred) {
-    const cores = navigator.hardwareConcurrency || 2;
     if (!backendInfo) oneWasmThreadPerCore();
     backendInfo ??= initBackend({
       preferred,
       wasmPaths: WASM_PATHS,
-      wasmThreads: self.crossOriginIsolated ? Math.min(4, cores) : undefined,
+      wasmThreads: wasmThreadCount(),
     });
     return backendInfo;
   },

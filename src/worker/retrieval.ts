@@ -17,6 +17,7 @@ import { loadReidModel } from '../core/reid/model-io';
 import { alignPair } from '../core/reid/pair-alignment';
 import { RERANK_DEFAULTS, reRank } from '../core/reid/re-ranking';
 import { buildSplit, DISTRACTOR_PID, JUNK_PID, type ReidSample, renderSamples } from '../core/reid/split';
+import { REID_IMAGE_HEIGHT, REID_IMAGE_WIDTH } from '../core/reid/synthetic-pedestrians';
 import { totalDistance } from '../core/reid/total-distance';
 import type { ProgressCallback } from './api';
 import {
@@ -113,19 +114,14 @@ export async function syntheticSubset(
     camId: s.camId,
   });
   // Rendered in chunks with a turn of the event loop between them, so a large subset can be cancelled.
+  const size = REID_IMAGE_HEIGHT * REID_IMAGE_WIDTH * 3;
   const render = async (samples: ReidSample[], before: number): Promise<Uint8Array> => {
-    const chunks: Uint8Array[] = [];
+    const out = new Uint8Array(samples.length * size);
     for (let i = 0; i < samples.length; i += 64) {
       throwIfCancelled(signal);
-      chunks.push(renderSamples(split.config, samples.slice(i, i + 64)));
+      out.set(renderSamples(split.config, samples.slice(i, i + 64)), i * size);
       onProgress?.(before + Math.min(i + 64, samples.length), queries.length + gallery.length);
       await yieldToEventLoop();
-    }
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
     }
     return out;
   };
@@ -244,11 +240,14 @@ export class RetrievalService {
       d === 'total' ? totalDistance(p.global, p.local, lambda) : p[d];
     const distances = new Map<RetrievalMode, DistanceMatrix>();
     for (const [k, d] of RETRIEVAL_DISTANCES.entries()) {
-      distances.set(d, distanceOf(qg, d));
+      const plain = distanceOf(qg, d);
+      distances.set(d, plain);
       onProgress({ done: k, total: RETRIEVAL_DISTANCES.length, label: `Re-ranking the ${d} distance` });
       throwIfCancelled(signal);
-      const reranked = reRank(distanceOf(qg, d), distanceOf(qq, d), distanceOf(gg, d), RERANK_DEFAULTS);
-      distances.set(retrievalMode(d, true), reranked);
+      distances.set(
+        retrievalMode(d, true),
+        reRank(plain, distanceOf(qq, d), distanceOf(gg, d), RERANK_DEFAULTS),
+      );
       await yieldToEventLoop();
     }
     const distanceMs = performance.now() - t0;
