@@ -4,8 +4,9 @@
  * Market-1501-sized problem (3,368 queries × 15,913 gallery images) through the tiling driver.
  *
  * Paths: 'wgsl' (the kernel per tile, webgpu only), 'cpu-reference' (the plain-JS reference, the same on
- * every backend), 'gram' (the backend's matMul + the transform and shortest path in JS: the fast path off
- * WebGPU) and 'tf-ops' (the formulation from plain tfjs ops). Each path runs on the 1,000 × 5,000 problem,
+ * every backend), 'gram' (the backend's matMul + the transform and shortest path in the SIMD wasm kernel:
+ * the fast path off WebGPU), 'gram-threads' (the Gram path on one worker thread per core, each with its
+ * own tfjs-wasm; wasm only) and 'tf-ops' (the formulation from plain tfjs ops). Each path runs on the 1,000 × 5,000 problem,
  * or, where the first tile shows it would take more than `maxSecondsPerPath`, on as many of the 1,000
  * queries as fit that time (pairs/s is a rate; the row says how many pairs it timed). Each path's results
  * are checked against the CPU reference on the queries both computed.
@@ -20,22 +21,23 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { errorStats, randomStripes } from '../src/core/reid/distances.fixtures';
 import { normalizeStripes, type StripeFeatures, stripeFeatures } from '../src/core/reid/features';
+import type { LocalDistances } from '../src/core/reid/local-distance-reference';
 import { localDistanceValues } from '../src/core/reid/local-distance-reference';
 import { localDistanceByTfOps } from '../src/core/reid/local-distance-tfops';
 import {
-  activeTileLimits,
   computeLocalDistances,
   type LocalDistanceMethod,
-  planTiles,
+  localDistanceTilePlan,
 } from '../src/core/reid/local-distance-tiled';
 import { startNodeWebGPU } from './lib/node-webgpu';
+import { LocalDistanceThreads } from './lib/parallel-local-distances';
 
 /** huanghoujing's numpy `low_memory_local_dist` on this 2-core machine (the issue's figure). */
 export const NUMPY_PAIRS_PER_SECOND = 0.12e6;
 /** The issue's goal: 20× numpy. */
 export const GOAL_PAIRS_PER_SECOND = 20 * NUMPY_PAIRS_PER_SECOND;
 
-export type ReidPath = 'wgsl' | 'cpu-reference' | 'gram' | 'tf-ops';
+export type ReidPath = 'wgsl' | 'cpu-reference' | 'gram' | 'gram-threads' | 'tf-ops';
 
 export interface ReidBenchOptions {
   /** 'webgpu' (Dawn in Node), 'wasm' or 'cpu'; started if it is not the active backend. */
@@ -84,7 +86,8 @@ export interface ReidBenchResult {
   readonly market:
     | {
         ran: true;
-        method: LocalDistanceMethod;
+        /** The path that ran it. */
+        method: ReidPath;
         seconds: number;
         cpuSeconds: number;
         pairsPerSecond: number;
@@ -130,9 +133,22 @@ async function runPath(
   const ng = gallery.count;
   if (path === 'cpu-reference') return localDistanceValues(query.data, nq, gallery.data, ng, h, c);
   if (path === 'tf-ops') return tfOpsTiled(query, gallery);
-  const { aligned, unaligned } = await computeLocalDistances(query, gallery, {
+  if (path === 'gram-threads') return pack(await threadPool().compute(query, gallery), nq, ng);
+  const distances = await computeLocalDistances(query, gallery, {
     method: path === 'wgsl' ? 'kernel' : 'gram',
   });
+  return pack(distances, nq, ng);
+}
+
+let pool: LocalDistanceThreads | null = null;
+/** The worker threads of 'gram-threads', started on first use and kept (closed at the end of the bench). */
+const threadPool = () => {
+  pool ??= LocalDistanceThreads.start();
+  return pool;
+};
+
+/** Aligned then unaligned distances in one [2, Q, G] array. */
+function pack({ aligned, unaligned }: LocalDistances, nq: number, ng: number): Float32Array {
   const out = new Float32Array(2 * nq * ng);
   out.set(aligned.data);
   out.set(unaligned.data, nq * ng);
@@ -187,7 +203,9 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     // The reference first: every later path is checked against it.
     ((backend === 'webgpu'
       ? ['cpu-reference', 'wgsl', 'gram', 'tf-ops']
-      : ['cpu-reference', 'gram', 'tf-ops']) as ReidPath[]);
+      : backend === 'wasm'
+        ? ['cpu-reference', 'gram', 'gram-threads', 'tf-ops']
+        : ['cpu-reference', 'gram', 'tf-ops']) as ReidPath[]);
   const { stripes: h, channels: c } = shape;
   const query = features(shape.queries, h, c, 1);
   const gallery = features(shape.gallery, h, c, 2);
@@ -241,7 +259,10 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     );
   }
 
-  const market = await benchMarket(options, results, h, c, log);
+  const market = await benchMarket(options, results, h, c, log).finally(async () => {
+    await pool?.close();
+    pool = null;
+  });
   return {
     suite: 'reid-local-distance',
     backend,
@@ -255,7 +276,10 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
   };
 }
 
-/** The Market-1501-sized problem through `computeLocalDistances` ('auto': WGSL on webgpu, Gram elsewhere). */
+/**
+ * The Market-1501-sized problem by the fastest path that tiles (WGSL on webgpu; the Gram path, on every core
+ * where the threaded path ran, elsewhere).
+ */
 async function benchMarket(
   options: ReidBenchOptions,
   results: readonly ReidPathResult[],
@@ -264,53 +288,58 @@ async function benchMarket(
   log: (line: string) => void,
 ): Promise<ReidBenchResult['market']> {
   const pairs = MARKET.queries * MARKET.gallery;
-  const autoPath: ReidPath = tf.getBackend() === 'webgpu' ? 'wgsl' : 'gram';
-  const rate = results.find((r) => r.path === autoPath)?.pairsPerSecond ?? null;
-  const estimatedSeconds = rate ? Math.round(pairs / rate) : null;
+  const candidates: ReidPath[] = tf.getBackend() === 'webgpu' ? ['wgsl'] : ['gram', 'gram-threads'];
+  const fastest = results
+    .filter((r) => candidates.includes(r.path))
+    .sort((a, b) => b.pairsPerSecond - a.pairsPerSecond)[0];
+  const path = fastest?.path ?? candidates[0];
+  const estimatedSeconds = fastest ? Math.round(pairs / fastest.pairsPerSecond) : null;
   const mode = options.market ?? 'auto';
   const limit = options.maxMarketSeconds ?? 900;
   if (mode === 'no') return { ran: false, reason: 'not requested', estimatedSeconds };
   if (mode === 'auto' && (estimatedSeconds === null || estimatedSeconds > limit)) {
-    const reason = `the ${autoPath} path's measured rate puts it at ~${estimatedSeconds ?? '?'} s, over the ${limit} s limit (--market yes runs it anyway)`;
+    const reason = `the ${path} path's measured rate puts it at ~${estimatedSeconds ?? '?'} s, over the ${limit} s limit (--market yes runs it anyway)`;
     log(`reid ${tf.getBackend()} Market-sized problem skipped: ${reason}`);
     return { ran: false, reason, estimatedSeconds };
   }
   const query = features(MARKET.queries, h, c, 3);
   const gallery = features(MARKET.gallery, h, c, 4);
-  const method: LocalDistanceMethod = autoPath === 'wgsl' ? 'kernel' : 'gram';
-  const plan = planTiles(MARKET.queries, MARKET.gallery, h, c, {
-    ...activeTileLimits(),
-    bytesPerPair: method === 'kernel' ? 8 : 4 * h * h,
+  const method: LocalDistanceMethod = path === 'wgsl' ? 'kernel' : 'gram';
+  const plan = localDistanceTilePlan(MARKET.queries, MARKET.gallery, h, c, {
+    useKernel: method === 'kernel',
   });
   let lastLogged = 0;
   let peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const result = await computeLocalDistances(query, gallery, {
-    method,
-    unaligned: false,
-    onProgress: (done, total) => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      const now = performance.now();
-      if (now - lastLogged > 30_000 || done === total) {
-        lastLogged = now;
-        log(`reid Market-sized: ${done}/${total} tiles, ${((now - t0) / 1000).toFixed(0)} s`);
-      }
-    },
-  });
+  const onProgress = (done: number, total: number) => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const now = performance.now();
+    if (now - lastLogged > 30_000 || done === total) {
+      lastLogged = now;
+      log(
+        `reid Market-sized: ${done}/${total} ${path === 'gram-threads' ? 'queries' : 'tiles'}, ${((now - t0) / 1000).toFixed(0)} s`,
+      );
+    }
+  };
+  const result =
+    path === 'gram-threads'
+      ? await threadPool().compute(query, gallery, { unaligned: false, onProgress })
+      : await computeLocalDistances(query, gallery, { method, unaligned: false, onProgress });
   const seconds = (performance.now() - t0) / 1000;
+  // Worker threads' CPU time counts in the process's.
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (!result.aligned.data.every(Number.isFinite))
     throw new Error('Market-sized run produced non-finite distances');
   log(
-    `reid ${tf.getBackend().padEnd(7)} Market-sized ${MARKET.queries} x ${MARKET.gallery} (${method}): ${seconds.toFixed(1)} s, ` +
+    `reid ${tf.getBackend().padEnd(7)} Market-sized ${MARKET.queries} x ${MARKET.gallery} (${path}): ${seconds.toFixed(1)} s, ` +
       `${(pairs / seconds / 1e6).toFixed(3)} M pairs/s (${cpuSeconds.toFixed(0)} CPU s), ` +
-      `${plan.queryTiles * plan.galleryTiles} tiles, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
+      `${plan.queryTiles * plan.galleryTiles} tiles per pass, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
   );
   return {
     ran: true,
-    method,
+    method: path,
     seconds: Number(seconds.toFixed(1)),
     cpuSeconds: Number(cpuSeconds.toFixed(1)),
     pairsPerSecond: Math.round(pairs / seconds),

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { errorStats, randomStripes } from '../../src/core/reid/distances.fixtures';
+import { localDistanceValues } from '../../src/core/reid/local-distance-reference';
+import { computeLocalDistancesInThreads, LocalDistanceThreads } from './parallel-local-distances';
+
+describe('local distances on worker threads', () => {
+  it('two threads over small ranges give the reference distances, every query once', async () => {
+    const [nq, ng, h, c] = [23, 37, 8, 32];
+    const q = randomStripes(nq, h, c, 5);
+    const g = randomStripes(ng, h, c, 6);
+    const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+    const progress: number[] = [];
+    const result = await computeLocalDistancesInThreads(q, g, {
+      threads: 2,
+      rowsPerRange: 4,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(errorStats(result.aligned.data, expected.subarray(0, nq * ng)).elementwise).toBeLessThan(1e-5);
+    expect(errorStats(result.unaligned.data, expected.subarray(nq * ng)).elementwise).toBeLessThan(1e-5);
+    expect(progress).toHaveLength(6);
+    expect(progress.at(-1)).toBe(nq);
+  }, 60_000);
+
+  it('a pool of threads serves several problems of different shapes', async () => {
+    const pool = LocalDistanceThreads.start(2);
+    try {
+      for (const [nq, ng, h, c, seed] of [
+        [9, 13, 4, 16, 1],
+        [5, 3, 16, 7, 2],
+      ]) {
+        const q = randomStripes(nq, h, c, seed);
+        const g = randomStripes(ng, h, c, seed + 10);
+        const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+        const { aligned } = await pool.compute(q, g, { rowsPerRange: 2, unaligned: false });
+        expect(errorStats(aligned.data, expected.subarray(0, nq * ng)).elementwise).toBeLessThan(1e-5);
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('stops when aborted and reports bad features before starting threads', async () => {
+    const q = randomStripes(40, 4, 8, 1);
+    const g = randomStripes(50, 4, 8, 2);
+    const controller = new AbortController();
+    const run = computeLocalDistancesInThreads(q, g, {
+      threads: 2,
+      rowsPerRange: 1,
+      signal: controller.signal,
+      onProgress: (done) => done === 2 && controller.abort(new Error('stop')),
+    });
+    await expect(run).rejects.toThrow('stop');
+    q.data[5] = Number.NaN;
+    await expect(computeLocalDistancesInThreads(q, g)).rejects.toThrow(/index 5/);
+  }, 60_000);
+});

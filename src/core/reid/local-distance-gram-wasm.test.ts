@@ -1,0 +1,149 @@
+/**
+ * The SIMD Gram kernel against the plain-JS reference of the local distance, on random shapes and scales,
+ * near-duplicate stripes (the recompute path) and overflowing features; and the committed binary against
+ * its WebAssembly text.
+ */
+
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assembleWat, modulePathOf, WAT_KERNELS, wasmModuleSource } from '../../../scripts/build-wasm.mjs';
+import { errorStats, randomStripes } from './distances.fixtures';
+import type { StripeFeatures } from './features';
+import { squaredNorms } from './gram';
+import { localDistancesFromGram, transposeStripes } from './local-distance-gram';
+import {
+  GALLERY_LANES,
+  GramDistanceKernel,
+  simdGramKernelAvailable,
+  stripeMajorColumns,
+  stripeNormsF32,
+} from './local-distance-gram-wasm';
+import { localDistanceValues } from './local-distance-reference';
+
+/** The Gram [nq·h, h·ng] in stripe-major columns, dot products in float64 rounded once to float32. */
+function stripeMajorGram(q: StripeFeatures, g: StripeFeatures): Float32Array {
+  const { stripes: h, channels: c } = q;
+  const cols = h * g.count;
+  const out = new Float32Array(q.count * h * cols);
+  for (let r = 0; r < q.count * h; r++) {
+    for (let gi = 0; gi < g.count; gi++) {
+      for (let j = 0; j < h; j++) {
+        let s = 0;
+        for (let k = 0; k < c; k++) s += q.data[r * c + k] * g.data[(gi * h + j) * c + k];
+        out[r * cols + j * g.count + gi] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/** [2, nq, ng] distances by the kernel, and its recompute count. */
+function kernelDistances(q: StripeFeatures, g: StripeFeatures) {
+  const { stripes: h, channels: c } = q;
+  const kernel = new GramDistanceKernel(h, c, q.count, g.count);
+  kernel.setGallery(g.data, stripeNormsF32(g.data, g.count, h, c, true));
+  const { distances, recomputed } = kernel.run(
+    stripeMajorGram(q, g),
+    q.data,
+    stripeNormsF32(q.data, q.count, h, c, false),
+  );
+  return { distances: distances.slice(), recomputed };
+}
+
+describe('the SIMD Gram kernel', () => {
+  it('is available in Node (WebAssembly SIMD)', () => {
+    expect(simdGramKernelAvailable()).toBe(true);
+  });
+
+  it('matches the reference on random shapes and scales (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          nq: fc.integer({ min: 1, max: 5 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 1, max: 16 }),
+          c: fc.integer({ min: 1, max: 40 }),
+          scale: fc.constantFrom(1e-3, 1, 1e3),
+          seed: fc.integer({ min: 0, max: 1e6 }),
+        }),
+        ({ nq, groups, h, c, scale, seed }) => {
+          const ng = groups * GALLERY_LANES;
+          const q = randomStripes(nq, h, c, seed, scale);
+          const g = randomStripes(ng, h, c, seed + 1, scale);
+          const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+          expect(errorStats(kernelDistances(q, g).distances, expected).elementwise).toBeLessThan(1e-5);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('recomputes near-duplicate stripes from the features: exact zeros against itself', () => {
+    const q = randomStripes(4, 8, 128, 3, 10);
+    const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
+    const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
+    const near = kernelDistances(q, nearCopy);
+    expect(near.recomputed).toBeGreaterThan(0);
+    expect(errorStats(near.distances, expected).elementwise).toBeLessThan(1e-5);
+    const self = kernelDistances(q, q).distances;
+    expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
+  });
+
+  it.each([1e20, 1e36])(
+    'features scaled by %d (an overflowing Gram) give saturated, finite distances',
+    (scale) => {
+      const q = randomStripes(3, 8, 128, 5, scale);
+      const g = randomStripes(4, 8, 128, 6, scale);
+      const { distances } = kernelDistances(q, g);
+      expect([...distances.subarray(0, 12)].every((v) => v === 15)).toBe(true);
+      expect([...distances.subarray(12)].every((v) => v === 8)).toBe(true);
+      const self = kernelDistances(g, g).distances;
+      expect([0, 5, 10, 15].map((k) => self[k])).toEqual([7, 7, 7, 7]);
+      expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
+    },
+  );
+
+  it('agrees with the plain-JS fallback on the same Gram', () => {
+    const [nq, ng, h, c] = [6, 12, 8, 64];
+    const q = randomStripes(nq, h, c, 11);
+    const g = randomStripes(ng, h, c, 12);
+    const cols = stripeMajorGram(q, g);
+    // The fallback reads image-major columns (g·h + j).
+    const imageMajor = new Float32Array(cols.length);
+    for (let r = 0; r < nq * h; r++) {
+      for (let gi = 0; gi < ng; gi++) {
+        for (let j = 0; j < h; j++) imageMajor[r * h * ng + gi * h + j] = cols[r * h * ng + j * ng + gi];
+      }
+    }
+    const js = new Float32Array(2 * nq * ng);
+    localDistancesFromGram(
+      imageMajor,
+      q.data,
+      squaredNorms(q.data, c),
+      nq,
+      g.data,
+      squaredNorms(g.data, c),
+      ng,
+      h,
+      c,
+      js,
+    );
+    expect(errorStats(kernelDistances(q, g).distances, js).elementwise).toBeLessThan(2e-6);
+  });
+
+  it('lays columns out stripe-major and refuses gallery tiles that are not a multiple of 4', () => {
+    const g = randomStripes(3, 2, 2, 1);
+    const cols = stripeMajorColumns(g.data, 3, 2, 2);
+    // Row k = channel k; column j·3 + image.
+    expect(cols[0 * 6 + 1 * 3 + 2]).toBe(g.data[(2 * 2 + 1) * 2 + 0]);
+    expect(cols[1 * 6 + 0 * 3 + 1]).toBe(g.data[(1 * 2 + 0) * 2 + 1]);
+    expect(transposeStripes(g.data, 6, 2)).toHaveLength(12);
+    expect(() => new GramDistanceKernel(8, 128, 2, 6)).toThrow(/multiple of 4/);
+  });
+
+  it.each(WAT_KERNELS)('the committed module is the assembly of %s', async (wat) => {
+    const committed = readFileSync(modulePathOf(wat), 'utf8');
+    expect(committed).toBe(wasmModuleSource(wat, await assembleWat(wat)));
+  });
+});

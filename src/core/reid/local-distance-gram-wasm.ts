@@ -1,0 +1,163 @@
+/**
+ * The SIMD path of the local distance from a Gram tile: `wasm/local-distance-gram.wat`, four gallery images
+ * per vector (sqrt, the rational tanh and the shortest path all in f32x4), ~30× the plain-JS transform in
+ * `local-distance-gram.ts`, which stays as the fallback where WebAssembly SIMD is missing.
+ *
+ * The Gram tile must be laid out with gallery columns in (stripe, image) order, [qt·h, h·gt]: multiply the
+ * query stripes by `stripeMajorColumns(gallery)`; the gallery tile size must be a multiple of 4.
+ */
+import { WASM_BASE64 } from './wasm/local-distance-gram.wasm';
+
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  localDistancesFromGram(
+    gram: number,
+    queryNorms: number,
+    galleryNorms: number,
+    queryFeatures: number,
+    galleryFeatures: number,
+    queryTile: number,
+    galleryTile: number,
+    stripes: number,
+    channels: number,
+    out: number,
+    row: number,
+  ): number;
+}
+
+/** Gallery images per SIMD vector: gallery tiles are padded to a multiple of this. */
+export const GALLERY_LANES = 4;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel, or null where this engine lacks WebAssembly SIMD. */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(WASM_BASE64), (ch) => ch.charCodeAt(0));
+      compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+export const simdGramKernelAvailable = (): boolean => kernelModule() !== null;
+
+/** [n·h, c] stripes of n images as [c, h·n] with column j·n + g: the Gram's stripe-major column order. */
+export function stripeMajorColumns(data: Float32Array, count: number, h: number, c: number): Float32Array {
+  const cols = h * count;
+  const out = new Float32Array(c * cols);
+  for (let g = 0; g < count; g++) {
+    for (let j = 0; j < h; j++) {
+      const from = (g * h + j) * c;
+      const col = j * count + g;
+      for (let k = 0; k < c; k++) out[k * cols + col] = data[from + k];
+    }
+  }
+  return out;
+}
+
+/** Squared norms of every stripe in f32, in image-major ([n, h]) or stripe-major ([h, n]) order. */
+export function stripeNormsF32(
+  data: Float32Array,
+  count: number,
+  h: number,
+  c: number,
+  stripeMajor: boolean,
+) {
+  const out = new Float32Array(count * h);
+  for (let g = 0; g < count; g++) {
+    for (let j = 0; j < h; j++) {
+      let s = 0;
+      const from = (g * h + j) * c;
+      for (let k = from; k < from + c; k++) s += data[k] * data[k];
+      out[stripeMajor ? j * count + g : g * h + j] = s;
+    }
+  }
+  return out;
+}
+
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * One instance per tile shape: its memory holds a gallery tile (set once) and one query tile's Gram at a
+ * time. Not shared between threads.
+ */
+export class GramDistanceKernel {
+  private readonly exports: KernelExports;
+  private readonly at: Record<'gram' | 'qn' | 'gn' | 'qf' | 'gf' | 'out' | 'row', number>;
+
+  constructor(
+    readonly stripes: number,
+    readonly channels: number,
+    readonly queryTile: number,
+    readonly galleryTile: number,
+  ) {
+    const module = kernelModule();
+    if (!module) throw new Error('GramDistanceKernel: this engine has no WebAssembly SIMD');
+    if (galleryTile % GALLERY_LANES !== 0) {
+      throw new Error(
+        `GramDistanceKernel: the gallery tile (${galleryTile}) must be a multiple of ${GALLERY_LANES}`,
+      );
+    }
+    const h = stripes;
+    const sizes = {
+      gram: queryTile * h * h * galleryTile * 4,
+      qn: queryTile * h * 4,
+      gn: galleryTile * h * 4,
+      qf: queryTile * h * channels * 4,
+      gf: galleryTile * h * channels * 4,
+      out: 2 * queryTile * galleryTile * 4,
+      row: h * 16,
+    };
+    let next = 0;
+    const at = {} as Record<keyof typeof sizes, number>;
+    for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) {
+      at[key] = next;
+      next += align16(sizes[key]);
+    }
+    if (next > 2 ** 31) throw new Error(`GramDistanceKernel: a ${next}-byte tile does not fit wasm32 memory`);
+    this.exports = new WebAssembly.Instance(module).exports as unknown as KernelExports;
+    const pages = Math.ceil(next / 65536) - this.exports.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.exports.memory.grow(pages);
+    this.at = at;
+  }
+
+  private view(at: number, length: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, at, length);
+  }
+
+  /** The gallery tile: features [gt, h, c] and squared stripe norms in stripe-major order [h, gt]. */
+  setGallery(features: Float32Array, stripeMajorNorms: Float32Array): void {
+    this.view(this.at.gf, features.length).set(features);
+    this.view(this.at.gn, stripeMajorNorms.length).set(stripeMajorNorms);
+  }
+
+  /**
+   * Aligned then unaligned distances [2, qt, gt] (a view into the kernel's memory, valid until the next
+   * call) from the Gram [qt·h, h·gt] of the query tile (features [qt, h, c], norms [qt, h]) against the
+   * gallery tile, and how many cells were recomputed from the features.
+   */
+  run(gram: Float32Array, queryFeatures: Float32Array, queryNorms: Float32Array) {
+    const { stripes: h, channels: c, queryTile: qt, galleryTile: gt, at } = this;
+    this.view(at.gram, gram.length).set(gram);
+    this.view(at.qf, queryFeatures.length).set(queryFeatures);
+    this.view(at.qn, queryNorms.length).set(queryNorms);
+    const recomputed = this.exports.localDistancesFromGram(
+      at.gram,
+      at.qn,
+      at.gn,
+      at.qf,
+      at.gf,
+      qt,
+      gt,
+      h,
+      c,
+      at.out,
+      at.row,
+    );
+    return { distances: this.view(at.out, 2 * qt * gt), recomputed };
+  }
+}
