@@ -32,6 +32,7 @@ const { values: a } = parseArgs({
     warmup: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.warmupSteps) },
     ema: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.emaBeta) },
     hflip: { type: 'boolean', default: false },
+    dropout: { type: 'string', default: '0' },
     seed: { type: 'string', default: '0' },
     out: { type: 'string' },
     resume: { type: 'string' },
@@ -69,7 +70,14 @@ async function main(): Promise<void> {
     if (a.arch !== 'unet' && a.arch !== 'dit') fail(`--arch must be unet or dit, got ${a.arch}`);
     if (a.preset !== 'tiny' && a.preset !== 'small') fail(`--preset must be tiny or small, got ${a.preset}`);
     const { channels, height, width } = data.dataset;
-    const config = presetConfig(a.arch as TrainArch, a.preset as TrainPresetId, [channels, height, width]);
+    let config: ReturnType<typeof presetConfig>;
+    try {
+      config = presetConfig(a.arch as TrainArch, a.preset as TrainPresetId, [channels, height, width], {
+        dropout: num('dropout'),
+      });
+    } catch (e) {
+      fail((e as Error).message);
+    }
     const r = TrainingRun.create(config, data.dataset, data.train, {
       batchSize: num('batch'),
       lr: num('lr'),

@@ -79,6 +79,7 @@ export const URL_SCHEMA = {
   preset: oneOf(TRAIN_PRESETS, 'tiny'),
   tbatch: int(1, 512, 16),
   lr: decimal(1e-7, 1, 1e-3),
+  tdrop: decimal(0, 0.9, 0),
   tsteps: int(1, 10_000_000, 500),
   /** Preview every this many steps (0: never), with this many images and DDIM steps. */
   pvery: int(0, 1_000_000, 50),

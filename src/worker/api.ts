@@ -154,6 +154,8 @@ export interface TrainRequest extends TrainingSchedule {
   preset: TrainPreset;
   batchSize: number;
   lr: number;
+  /** UNet only (the DiT has none): training-time dropout, 0 by default. */
+  dropout?: number;
   seed?: number;
 }
 

@@ -178,7 +178,7 @@ export class TrainingController {
     let created: ReturnType<typeof TrainingRun.create>;
     try {
       created = TrainingRun.create(
-        presetConfig(request.arch, request.preset, [c, h, w]),
+        presetConfig(request.arch, request.preset, [c, h, w], { dropout: request.dropout ?? 0 }),
         dataset,
         trainIndices,
         settings,

@@ -8,6 +8,8 @@ export function NumberField({
   step = 1,
   onChange,
   testId,
+  disabled,
+  title,
 }: {
   id: string;
   label: string;
@@ -17,6 +19,8 @@ export function NumberField({
   step?: number;
   onChange: (value: number) => void;
   testId?: string;
+  disabled?: boolean;
+  title?: string;
 }) {
   const clamp = (raw: string) => {
     const n = Number(raw);
@@ -25,7 +29,9 @@ export function NumberField({
   };
   return (
     <>
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id} title={title}>
+        {label}
+      </label>
       <input
         id={id}
         type="number"
@@ -33,6 +39,8 @@ export function NumberField({
         max={max}
         step={step}
         value={value}
+        disabled={disabled}
+        title={title}
         onChange={(e) => onChange(clamp(e.target.value))}
         data-testid={testId}
       />

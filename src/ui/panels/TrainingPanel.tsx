@@ -44,6 +44,7 @@ export function TrainingPanel() {
       preset: params.preset,
       batchSize: params.tbatch,
       lr: params.lr,
+      dropout: params.arch === 'unet' ? params.tdrop : 0,
       steps: params.tsteps,
       ...schedule,
     });

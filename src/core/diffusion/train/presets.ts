@@ -50,9 +50,26 @@ const ditPresets: Record<TrainPresetId, (shape: Shape) => DiTConfig> = {
   small: (imageShape) => ({ imageShape, patchSize: 4, hiddenSize: 128, depth: 6, numHeads: 4, mlpRatio: 4 }),
 };
 
+export interface PresetOptions {
+  /**
+   * Training-time dropout before each residual block's second conv, as the official UNet has it (0.1 in its
+   * CIFAR-10 config); the DiT, like the official one, has none, so it must stay 0 there.
+   */
+  readonly dropout?: number;
+}
+
 /** The network config of a preset for images of `imageShape` ([C, H, W]). */
-export function presetConfig(arch: TrainArch, preset: TrainPresetId, imageShape: Shape): CheckpointConfig {
-  if (arch === 'unet') return { arch: 'unet', config: unetPresets[preset](imageShape), source: 'metadata' };
+export function presetConfig(
+  arch: TrainArch,
+  preset: TrainPresetId,
+  imageShape: Shape,
+  { dropout = 0 }: PresetOptions = {},
+): CheckpointConfig {
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${dropout}`);
+  if (arch === 'unet') {
+    return { arch: 'unet', config: { ...unetPresets[preset](imageShape), dropout }, source: 'metadata' };
+  }
+  if (dropout > 0) throw new Error('the DiT has no dropout (as in the official DiT): use dropout 0');
   return { arch: 'dit', json: ditConfigToJson(ditPresets[preset](imageShape)), source: 'metadata' };
 }
 

@@ -87,6 +87,22 @@ export function TrainingForm({
         testId="train-lr"
       />
       <NumberField
+        id="train-dropout"
+        label="dropout"
+        value={params.arch === 'unet' ? params.tdrop : 0}
+        min={0}
+        max={0.9}
+        step={0.05}
+        disabled={params.arch !== 'unet'}
+        title={
+          params.arch === 'unet'
+            ? "dropout before each residual block's second conv during training (the official CIFAR-10 UNet uses 0.1)"
+            : 'the DiT has no dropout, as in the official DiT'
+        }
+        onChange={(tdrop) => setParams({ tdrop })}
+        testId="train-dropout"
+      />
+      <NumberField
         id="train-steps"
         label="steps"
         value={params.tsteps}
