@@ -35,6 +35,8 @@ test('trains the tiny DiT on MNIST: live loss and previews, checkpoints, Use in 
   await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', /^[2-9]/);
   await expect(page.getByTestId('train-stats')).toContainText('steps/s');
+  // The status bar shows the run from every panel.
+  await expect(page.getByTestId('status-training')).toContainText(/training DiT tiny.*steps\/s/);
   // Step 2 brings a preview from the EMA weights and an automatic checkpoint.
   await expect(page.getByTestId('train-preview')).toHaveAttribute('data-count', '4', { timeout: 60_000 });
   await expect(page.getByTestId('checkpoint-row').first()).toContainText('/200', { timeout: 60_000 });

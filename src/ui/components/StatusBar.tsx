@@ -2,10 +2,33 @@ import { useState } from 'react';
 import type { KernelCheck } from '../../core/gpu/kernel-check';
 import { useAppStore } from '../../state/app-store';
 import { isCancelled, startJob } from '../../state/run-job';
+import { useTrainingStore } from '../../state/training-store';
 import { compute } from '../compute-client';
 import { formatBytes, formatMs } from '../format';
 
-/** Backend, adapter, live tfjs memory, the last job's duration, and a kernel self-test. */
+/** The training run, wherever the user is in the app: it runs for hours, the other jobs for seconds. */
+function TrainingStatus() {
+  const phase = useTrainingStore((s) => s.phase);
+  const run = useTrainingStore((s) => s.run);
+  const progress = useTrainingStore((s) => s.progress);
+  if (!run || !['starting', 'running', 'paused', 'stopping'].includes(phase)) return null;
+  return (
+    <span className="item running" data-testid="status-training" title={run.name}>
+      training <b>{run.name.split(' · ')[0]}</b> {phase === 'running' ? '' : `(${phase}) `}
+      {progress && (
+        <>
+          step <b>{progress.step.toLocaleString()}</b>/{progress.targetSteps.toLocaleString()} · loss{' '}
+          <b>{progress.smoothLoss.toFixed(4)}</b> · <b>{progress.stepsPerSecond.toFixed(2)}</b> steps/s
+          {progress.etaSeconds !== null && phase === 'running' && (
+            <> · ETA {formatMs(progress.etaSeconds * 1000)}</>
+          )}
+        </>
+      )}
+    </span>
+  );
+}
+
+/** Backend, adapter, live tfjs memory, the training run, the last job's duration, and a kernel self-test. */
 export function StatusBar() {
   const backend = useAppStore((s) => s.backend);
   const memory = useAppStore((s) => s.memory);
@@ -62,6 +85,7 @@ export function StatusBar() {
           )}
         </span>
       )}
+      <TrainingStatus />
       {running.length > 0 && (
         <span className="item running">
           running <b>{running.map((j) => j.name).join(', ')}</b>
