@@ -4,6 +4,7 @@
  * the ratios measured in the same run mean a little. Run it on a real GPU machine for real figures.
  *
  *   npm run bench -- [--backends webgpu,wasm,cpu] [--suites groupnorm,unet,reid,train,probe,browser]
+ *                    [--browser-cases 'reid-local 1000x5000 H8 c128,cifar-35.7M-unet b1']
  *                    [--runs 10] [--out bench-results/bench.json] [--no-build]
  *
  * The `browser` suite builds the app, serves it cross-origin isolated and drives `bench.html` in Chromium:
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     suites: { type: 'string', default: 'groupnorm,unet,reid,train,probe,browser' },
     /** Skip `vite build` before the browser suite (dist/ already built). */
     'no-build': { type: 'boolean', default: false },
+    /** Comma-separated bench-page cases of the browser suite (default: all). */
+    'browser-cases': { type: 'string' },
     runs: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench-results/bench.json' },
     /** Images in the probe suite's grid (default 2,000; 200 on SwiftShader). */
@@ -121,10 +124,18 @@ async function main(): Promise<void> {
   }
   if (suites.has('browser')) {
     const browserBackends = args.backends.split(',').filter((b) => b === 'wasm' || b === 'webgpu');
-    const rows = await runBrowserBench({ backends: browserBackends, build: !args['no-build'] });
+    const rows = await runBrowserBench({
+      backends: browserBackends,
+      build: !args['no-build'],
+      cases: args['browser-cases']?.split(','),
+    });
     for (const r of rows) {
+      const rate =
+        r.pairsPerSecond !== undefined
+          ? `${(r.pairsPerSecond / 1e6).toFixed(3).padStart(9)} M pairs/s`
+          : `${r.msPerStep.toFixed(1).padStart(9)} ms per denoise step`;
       console.log(
-        `chromium ${r.backend.padEnd(7)} ${r.case.padEnd(24)} ${r.variant.padEnd(15)} ${r.msPerStep.toFixed(1).padStart(9)} ms per denoise step  ${r.gflopsPerSecond.toFixed(2)} GFLOP/s  ${r.threads ?? '-'} threads`,
+        `chromium ${r.backend.padEnd(7)} ${r.case.padEnd(24)} ${r.variant.padEnd(15)} ${rate}  ${r.gflopsPerSecond.toFixed(2)} GFLOP/s  ${r.threads ?? '-'} threads`,
       );
     }
     results.push(...rows.map((r) => ({ ...r })));

@@ -36,7 +36,9 @@ async function main(): Promise<void> {
         );
         for (const r of got)
           log(
-            `  ${r.case}: ${r.msPerStep} ms/step, ${r.gflopsPerSecond} GFLOP/s, ${r.threads ?? '-'} threads`,
+            r.pairsPerSecond !== undefined
+              ? `  ${r.case}: ${(r.pairsPerSecond / 1e6).toFixed(3)} M pairs/s, ${r.gflopsPerSecond} GFLOP/s, ${r.threads ?? '-'} threads`
+              : `  ${r.case}: ${r.msPerStep} ms/step, ${r.gflopsPerSecond} GFLOP/s, ${r.threads ?? '-'} threads`,
           );
         rows.push(...got);
       } finally {

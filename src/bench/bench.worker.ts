@@ -1,9 +1,10 @@
 /**
  * The bench page's worker: starts one backend (as the app's compute worker does) and times the denoise
- * step of each UNet case on it. One worker per backend and thread-pool setting, since tfjs fixes both at
+ * step of each UNet case on it, then the ReID local distance. One worker per backend and thread-pool setting, since tfjs fixes both at
  * start-up.
  */
 import * as Comlink from 'comlink';
+import { benchReidLocal, REID_BENCH_CASE } from '../core/bench/reid-local';
 import { benchUNetStep, UNET_BENCH_CASES } from '../core/bench/unet-step';
 import { type BackendName, initBackend } from '../core/gpu/backend';
 import '../core/gpu/kernels/matmul-wasm';
@@ -29,6 +30,8 @@ export interface BrowserBenchRow {
   msPerStep: number;
   gflopPerStep: number;
   gflopsPerSecond: number;
+  /** The ReID case: local-distance pairs per second (msPerStep is then the time of all 5M pairs). */
+  pairsPerSecond?: number;
 }
 
 const api = {
@@ -57,6 +60,23 @@ const api = {
           variant: req.backend === 'wasm' ? `${req.pool} pool` : r.variant,
         });
       }
+    }
+    if (!req.cases || req.cases.includes(REID_BENCH_CASE)) {
+      await onCase(REID_BENCH_CASE);
+      const r = await benchReidLocal();
+      rows.push({
+        op: 'ReID local distance (aligned + unaligned)',
+        case: REID_BENCH_CASE,
+        backend: info.name,
+        runtime: 'chromium',
+        threads: info.wasm?.threads ?? null,
+        adapter,
+        variant: req.backend === 'wasm' ? `${req.pool} pool, Gram + SIMD kernel` : 'WGSL kernel',
+        msPerStep: Math.round((5e6 / r.pairsPerSecond) * 1000),
+        gflopPerStep: Number(((2 * 5e6 * 64 * 128) / 1e9).toFixed(1)),
+        gflopsPerSecond: r.gflopsPerSecond,
+        pairsPerSecond: r.pairsPerSecond,
+      });
     }
     return rows;
   },
