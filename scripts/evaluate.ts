@@ -13,11 +13,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
 import { encode } from 'fast-png';
-import { sample } from '../src/core/diffusion/samplers';
 import type { TrainingRecord } from '../src/core/diffusion/train/train-checkpoint';
 import { loadClassifier } from '../src/core/eval/classifier';
 import { imageBatch } from '../src/core/eval/classifier-train';
 import {
+  drawSamples,
   readClassifier,
   referenceFit,
   type SampleQuality,
@@ -107,18 +107,18 @@ async function main(): Promise<void> {
       ? ({ kind: 'ddpm', steps } as const)
       : ({ kind: 'ddim', steps, eta: Number(a.eta) } as const);
   const [c, h, w] = model.imageShape;
-  const size = h * w * c;
-  const images = new Float32Array(n * size);
   const bar = new ProgressBar(n, 0, 'samples');
   const started = performance.now();
-  for (let i = 0; i < n; i += batch) {
-    const b = Math.min(batch, n - i);
-    const x = await sample({ model, sampler, batch: b, seed: Number(a.seed) + i });
-    const unit = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
-    images.set((await unit.data()) as Float32Array, i * size);
-    tf.dispose([x, unit]);
-    bar.update(i + b, {}, true);
-  }
+  const images = await drawSamples({
+    model,
+    sampler,
+    count: n,
+    batch,
+    seed: Number(a.seed),
+    onStep: (before, b, info) => {
+      if (info.step === info.total - 1) bar.update(before + b, {}, true);
+    },
+  });
   bar.done();
   const sampleSeconds = (performance.now() - started) / 1000;
   const quality = sampleQuality(await readClassifier(clf, images, n), reference, classes);

@@ -73,6 +73,8 @@ export const URL_SCHEMA = {
   eta: decimal(0, 1, 0),
   seed: int(0, 2 ** 31 - 1, 0),
   batch: int(1, 64, 16),
+  /** Samples to draw for the Sampling panel's sample-quality score. */
+  qn: int(2, 1000, 100),
   // Training panel (its own keys: `steps` and `batch` belong to Sampling)
   tds: text(80),
   arch: oneOf(TRAIN_ARCHS, 'unet'),

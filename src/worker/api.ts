@@ -5,6 +5,7 @@
 
 import type { ImagePage, Split } from '../core/data/splits';
 import type { DatasetStats } from '../core/data/stats';
+import type { SampleQuality } from '../core/eval/sample-quality';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
 import type { KernelCheck } from '../core/gpu/kernel-check';
 import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from '../core/probe/types';
@@ -95,6 +96,58 @@ export interface ModelSummary {
   /** Which tensor-name prefix the weights came from, e.g. `ema_model.nn_model.`, or null for bare names. */
   prefix: string | null;
   persisted: boolean;
+  /** A shipped model's sample-quality figures as its model card (model.json) records them. */
+  recordedQuality?: RecordedQuality | null;
+}
+
+/** The sample-quality figures `npm run evaluate -- --ship` writes into a shipped model's card. */
+export interface RecordedQuality {
+  /** e.g. "DDIM 20 steps, eta 0". */
+  sampler: string;
+  samples: SampleQuality;
+  /** Train split vs test split. */
+  floor: { classifierFid: number; confidentFraction: number } | null;
+  /** The command that measured them. */
+  evaluatedBy: string | null;
+}
+
+/** Draw N samples with the Sampling panel's settings and score them with the shipped MNIST classifier. */
+export interface QualityRequest {
+  modelId: string;
+  sampler: 'ddim' | 'ddpm';
+  steps: number;
+  /** DDIM only. */
+  eta: number;
+  /** Batch k (from image i) uses seed + i, as `npm run evaluate` does. */
+  seed: number;
+  /** Images per sampler call. */
+  batch: number;
+  /** Samples to draw and score (2 ... 1000). */
+  count: number;
+}
+
+export interface QualityReport {
+  request: QualityRequest;
+  modelName: string;
+  /** The live figures of the N samples (classifier-FID against the reference split). */
+  samples: SampleQuality;
+  /** Images per predicted class. */
+  classCounts: number[];
+  classNames: string[];
+  /** The same figures for the train split against the test split: the best a model can do. */
+  floor: SampleQuality;
+  /** The real images the FID compares against (the MNIST test split). */
+  reference: { name: string; images: number };
+  /** The confidence threshold of `confidentFraction`. */
+  confident: number;
+  /** Wall time of the sampling, and of scoring the samples. */
+  sampleMs: number;
+  scoreMs: number;
+  backend: string;
+  /** The `npm run evaluate` options that reproduce these samples. */
+  cli: string;
+  /** The first (up to 64) samples, uint8 NHWC, to see what was scored. */
+  preview: { count: number; height: number; width: number; channels: number; pixels: Uint8Array };
 }
 
 export interface SampleRequest {
@@ -356,6 +409,16 @@ export interface ComputeApi {
   trajectoryFrame(index: number): Promise<SampleFrame>;
   /** The last run's trajectory (x_t and x0 per step, in [-1, 1]) as safetensors. */
   exportTrajectory(): Promise<Uint8Array>;
+  /**
+   * Draws `count` samples and scores them with the shipped MNIST classifier (loaded on first use):
+   * classifier-FID against the MNIST test split, confident fraction, class histogram, and the train/test
+   * floor. Refuses models whose images are not 1x28x28.
+   */
+  scoreSamples(
+    jobId: string,
+    request: QualityRequest,
+    onProgress: ProgressCallback,
+  ): Promise<JobResult<QualityReport>>;
 
   /**
    * Starts training in the worker; resolves once the networks are built and the data set checked (a

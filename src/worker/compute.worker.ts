@@ -29,6 +29,7 @@ import { fetchBytes } from './fetch-bytes';
 import { cancelJob, runJob } from './jobs';
 import * as models from './models';
 import * as probing from './probing';
+import { QualityService, SHIPPED_CLASSIFIER } from './quality';
 import { retrievalApi } from './retrieval-api';
 import { exportTrajectory, runSampling, trajectoryFrame } from './sampling';
 import { memoryCheckpointStore, TrainingController, type TrainingData } from './training';
@@ -128,6 +129,24 @@ async function probeData(id: string): Promise<probing.ProbeDataSource> {
   const pick = (from: number, to: number) => Int32Array.from(order.subarray(from, to)).sort();
   return { dataset, train: n > 1 ? pick(0, cut) : range(0, n), test: n > 1 ? pick(cut, n) : range(0, 0) };
 }
+
+/** Sample quality: the shipped MNIST classifier and the embedded MNIST's splits, fetched on first use. */
+const quality = new QualityService({
+  classifier: (signal, onProgress) =>
+    fetchBytes(
+      new URL(`${import.meta.env.BASE_URL}${SHIPPED_CLASSIFIER}`, self.location.origin).href,
+      (done, total) => onProgress({ done, total, label: 'Downloading the MNIST classifier' }),
+      signal,
+    ),
+  reference: async (signal, onProgress) => {
+    await ensureMnist(signal, onProgress);
+    const { dataset, splits } = datasets.get('mnist');
+    const train = splits.find((s) => s.name === 'train');
+    const test = splits.find((s) => s.name === 'test');
+    if (!train || !test) throw new Error('The embedded MNIST has no train/test split.');
+    return { dataset, train: train.indices, test: test.indices };
+  },
+});
 
 const training = new TrainingController({
   store: indexedDbAvailable()
@@ -288,6 +307,15 @@ const api: ComputeApi = {
   async exportTrajectory() {
     const bytes = exportTrajectory();
     return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  scoreSamples(jobId, request, onProgress) {
+    return runJob(jobId, async (signal) => {
+      const model = await models.getModel(request.modelId);
+      const name = (await models.listModels()).find((m) => m.id === request.modelId)?.name ?? request.modelId;
+      const report = await quality.run(model, name, request, signal, onProgress);
+      return Comlink.transfer(report, [report.preview.pixels.buffer as ArrayBuffer]);
+    });
   },
 
   startTraining: (request, onEvent) => training.start(request, forward(onEvent)),

@@ -3,7 +3,7 @@
  * metadata, and model.json, the model card `npm run evaluate -- --ship` writes). Listed when their card
  * is there, fetched on first use; the app works without them.
  */
-import type { ModelSummary } from './api';
+import type { ModelSummary, RecordedQuality } from './api';
 
 /** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
 const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
@@ -14,6 +14,33 @@ const modelUrl = (dir: string, file: string) =>
   new URL(`${import.meta.env.BASE_URL}models/${dir}/${file}`, self.location.origin).href;
 
 let listing: Promise<ModelSummary[]> | null = null;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The sample-quality figures of a model card (`npm run evaluate -- --ship`), or null when it has none. */
+export function recordedQuality(card: Record<string, unknown>): RecordedQuality | null {
+  const q = card.sampleQuality as Record<string, unknown> | undefined;
+  const s = q?.samples as Record<string, unknown> | undefined;
+  if (!q || !s) return null;
+  const fid = num(s.classifierFid);
+  const confident = num(s.confidentFraction);
+  const count = num(s.count);
+  const fractions = Array.isArray(s.classFractions) ? s.classFractions.map(Number) : [];
+  if (fid === null || confident === null || count === null || fractions.some((f) => !Number.isFinite(f)))
+    return null;
+  const f = q.trainVsTestFloor as Record<string, unknown> | undefined;
+  const floorFid = num(f?.classifierFid);
+  const floorConfident = num(f?.confidentFraction);
+  return {
+    sampler: typeof q.sampler === 'string' ? q.sampler : 'unknown sampler',
+    samples: { count, classifierFid: fid, confidentFraction: confident, classFractions: fractions },
+    floor:
+      floorFid !== null && floorConfident !== null
+        ? { classifierFid: floorFid, confidentFraction: floorConfident }
+        : null,
+    evaluatedBy: typeof card.evaluatedBy === 'string' ? card.evaluatedBy : null,
+  };
+}
 
 async function cardSummary(dir: string): Promise<ModelSummary | null> {
   try {
@@ -34,6 +61,7 @@ async function cardSummary(dir: string): Promise<ModelSummary | null> {
       config,
       prefix: null,
       persisted: true,
+      recordedQuality: recordedQuality(card),
     };
   } catch {
     return null;

@@ -4,6 +4,8 @@
  * the class histogram (a model that draws only ones would score well on confidence alone).
  */
 import * as tf from '@tensorflow/tfjs';
+import { type EpsModel, type SamplerSpec, type StepInfo, sample } from '../diffusion/samplers';
+import { type JobControl, throwIfCancelled, yieldToEventLoop } from '../job';
 import type { ImageClassifier } from './classifier';
 import { fitGaussian, frechetDistance, type GaussianFit } from './frechet';
 
@@ -18,11 +20,16 @@ export interface ClassifierReadout {
   confidence: Float32Array;
 }
 
-/** Runs the classifier over `count` NHWC images in [0, 1], in batches. */
+/**
+ * Runs the classifier over `count` NHWC images in [0, 1], in batches of 256. With `control`, it reports
+ * (images done, count) and checks for cancellation between batches (throwing JobCancelledError, no tensor
+ * left behind).
+ */
 export async function readClassifier(
   clf: ImageClassifier,
   images: Float32Array,
   count: number,
+  control?: JobControl,
 ): Promise<ClassifierReadout> {
   const [c, h, w] = clf.config.imageShape;
   const size = h * w * c;
@@ -31,6 +38,11 @@ export async function readClassifier(
   const predicted = new Int32Array(count);
   const confidence = new Float32Array(count);
   for (let i = 0; i < count; i += 256) {
+    if (control?.signal) {
+      // Lets a cancel message arrive between batches (a worker's data() may resolve without yielding).
+      await yieldToEventLoop();
+      throwIfCancelled(control.signal);
+    }
     const n = Math.min(256, count - i);
     const [f, p, m] = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(i * size, (i + n) * size), [n, h, w, c]);
@@ -42,6 +54,7 @@ export async function readClassifier(
     predicted.set((await p.data()) as Int32Array, i);
     confidence.set((await m.data()) as Float32Array, i);
     tf.dispose([f, p, m]);
+    control?.onProgress?.(i + n, count);
   }
   return { features, predicted, confidence };
 }
@@ -74,4 +87,51 @@ export function sampleQuality(r: ClassifierReadout, reference: GaussianFit, clas
     confidentFraction: confident / n,
     classFractions: counts.map((c) => c / n),
   };
+}
+
+export interface DrawSamplesOptions {
+  model: EpsModel;
+  sampler: SamplerSpec;
+  /** Images to draw. */
+  count: number;
+  /** Images per sampler call; the last call draws the remainder. */
+  batch: number;
+  /** Batch k (starting at image i = k * batch) is sampled with seed `seed + i`, as `npm run evaluate` does. */
+  seed: number;
+  /** Cancellation between (and inside) sampler calls. */
+  signal?: AbortSignal;
+  /** After every sampler step: the images drawn before this batch, the batch size, and the step. */
+  onStep?: (imagesBefore: number, batch: number, info: StepInfo) => void | Promise<void>;
+}
+
+/**
+ * Draws `count` samples in batches and returns them as NHWC float32 in [0, 1] ((x + 1) / 2, clipped): what
+ * `readClassifier` scores. Leaves no tensor behind, also when cancelled.
+ */
+export async function drawSamples(options: DrawSamplesOptions): Promise<Float32Array> {
+  const { model, sampler, count, seed, signal, onStep } = options;
+  const batch = Math.max(1, Math.min(options.batch, count));
+  const [c, h, w] = model.imageShape;
+  const size = h * w * c;
+  const images = new Float32Array(count * size);
+  for (let i = 0; i < count; i += batch) {
+    throwIfCancelled(signal);
+    const b = Math.min(batch, count - i);
+    const x = await sample({
+      model,
+      sampler,
+      batch: b,
+      seed: seed + i,
+      control: { signal },
+      onStep: onStep && ((info) => onStep(i, b, info)),
+    });
+    const unit = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
+    x.dispose();
+    try {
+      images.set((await unit.data()) as Float32Array, i * size);
+    } finally {
+      unit.dispose();
+    }
+  }
+  return images;
 }

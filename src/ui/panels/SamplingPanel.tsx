@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { samplingTimes } from '../../core/diffusion/samplers/times';
 import { useAppStore } from '../../state/app-store';
+import { useQualityStore } from '../../state/quality-store';
 import { useSamplingStore } from '../../state/sampling-store';
 import { SAMPLERS } from '../../state/url-state';
 import { useUrlStore } from '../../state/url-store';
@@ -11,6 +12,7 @@ import { NumberField } from '../components/NumberField';
 import { compute } from '../compute-client';
 import { download, formatMs } from '../format';
 import { ModelPicker } from './sampling/ModelPicker';
+import { QualitySection } from './sampling/QualitySection';
 
 /** Run DDPM/DDIM from a model, watch x_t and the predicted x0 at every step, scrub the trajectory after. */
 export function SamplingPanel() {
@@ -19,6 +21,7 @@ export function SamplingPanel() {
   const { models, sampleJob, frame, run, error, scrubIndex } = useSamplingStore();
   const { refreshModels, sample, scrub, dismiss } = useSamplingStore.getState();
   const progress = useAppStore((s) => (sampleJob ? s.running[sampleJob.id]?.progress : null));
+  const scoring = useQualityStore((s) => s.job !== null);
   const finalGrid = useRef<HTMLCanvasElement | null>(null);
   const model = models.find((m) => m.id === params.model) ?? null;
 
@@ -125,7 +128,8 @@ export function SamplingPanel() {
           <button
             type="button"
             className="primary"
-            disabled={!model}
+            disabled={!model || scoring}
+            title={scoring ? 'Wait for the sample-quality score to finish' : undefined}
             onClick={start}
             data-testid="sample-button"
           >
@@ -218,6 +222,7 @@ export function SamplingPanel() {
             )}
           </>
         )}
+        <QualitySection model={model} />
       </section>
     </div>
   );

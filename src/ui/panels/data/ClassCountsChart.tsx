@@ -1,14 +1,22 @@
-/** Images per class as bars; clicking a bar filters the grid to that class. */
+/**
+ * Images per class as bars; with `onSelect`, clicking a bar filters the grid to that class (without it the
+ * chart is a plain histogram, e.g. of the classes a classifier assigned to generated samples).
+ */
 export function ClassCountsChart({
   classNames,
   counts,
-  selected,
+  selected = null,
   onSelect,
+  testId = 'class-counts',
+  what = 'Images',
 }: {
   classNames: string[];
   counts: number[];
-  selected: number | null;
-  onSelect: (label: number | null) => void;
+  selected?: number | null;
+  onSelect?: (label: number | null) => void;
+  testId?: string;
+  /** What the bars count, as in "Images per class". */
+  what?: string;
 }) {
   if (counts.length === 0) return <p className="muted">No labels: images are shown unlabelled.</p>;
   const max = Math.max(1, ...counts);
@@ -21,8 +29,8 @@ export function ClassCountsChart({
       width={width}
       height={chartH + 30}
       role="img"
-      aria-label={`Images per class: ${classNames.map((n, i) => `${n} ${counts[i]}`).join(', ')}`}
-      data-testid="class-counts"
+      aria-label={`${what} per class: ${classNames.map((n, i) => `${n} ${counts[i]}`).join(', ')}`}
+      data-testid={testId}
     >
       {counts.map((c, i) => {
         const h = Math.round((c / max) * chartH);
@@ -32,10 +40,10 @@ export function ClassCountsChart({
           <g
             key={classNames[i] ?? i}
             transform={`translate(${i * barW},0)`}
-            onClick={() => onSelect(active ? null : i)}
-            style={{ cursor: 'pointer' }}
+            onClick={onSelect && (() => onSelect(active ? null : i))}
+            style={onSelect && { cursor: 'pointer' }}
           >
-            <title>{`${classNames[i]}: ${c} images${active ? ' (click to show all)' : ' (click to filter)'}`}</title>
+            <title>{`${classNames[i]}: ${c} ${what.toLowerCase()}${onSelect ? (active ? ' (click to show all)' : ' (click to filter)') : ''}`}</title>
             <rect
               x={2}
               y={chartH - h + 12}
