@@ -39,7 +39,7 @@ describe('local distances on worker threads', () => {
     }
   }, 60_000);
 
-  it('stops when aborted and reports bad features before starting threads', async () => {
+  it('stops when aborted and reports bad features', async () => {
     const q = randomStripes(40, 4, 8, 1);
     const g = randomStripes(50, 4, 8, 2);
     const controller = new AbortController();

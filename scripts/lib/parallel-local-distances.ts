@@ -138,9 +138,6 @@ export async function computeLocalDistancesInThreads(
   gallery: StripeFeatures,
   options: ParallelLocalDistanceOptions = {},
 ): Promise<LocalDistances> {
-  checkSameStripes('computeLocalDistancesInThreads', query, gallery);
-  checkFinite('query features', query.data);
-  checkFinite('gallery features', gallery.data);
   const threads = LocalDistanceThreads.start(
     Math.min(options.threads ?? availableParallelism(), Math.max(1, query.count)),
   );

@@ -112,17 +112,8 @@ export interface RecordedQuality {
 }
 
 /** Draw N samples with the Sampling panel's settings and score them with the shipped MNIST classifier. */
-export interface QualityRequest {
-  modelId: string;
-  sampler: 'ddim' | 'ddpm';
-  steps: number;
-  /** DDIM only. */
-  eta: number;
-  /** Batch k (from image i) uses seed + i, as `npm run evaluate` does. */
-  seed: number;
-  /** Images per sampler call. */
-  batch: number;
-  /** Samples to draw and score (2 ... 1000). */
+export interface QualityRequest extends SampleRequest {
+  /** Samples to draw and score (2 ... 1000); batch k (from image i) uses seed + i, as `npm run evaluate` does. */
   count: number;
 }
 
