@@ -5,6 +5,7 @@
  * grid and the JSON model card.
  *
  *   npm run evaluate -- --model runs/unet-small.safetensors --samples 1000 --ship public/models/mnist-unet-small
+ *     [--name "shown in the app"] [--status "a line on the card, e.g. why it is shipped below the bar"]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +42,8 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     ship: { type: 'string' },
     name: { type: 'string' },
+    /** A line for the model card, e.g. why a model is shipped below the bar. */
+    status: { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
     const tail = history.slice(-50);
     const card = {
       name: a.name ?? `${model.arch.toUpperCase()} on ${d.name}`,
+      ...(a.status ? { status: a.status } : {}),
       arch: model.arch,
       config: json,
       parameters: params,
