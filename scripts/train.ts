@@ -3,6 +3,8 @@
  *
  *   npm run train -- --data mnist --arch unet --preset small --steps 2000 --batch 16 --out runs/unet.safetensors
  *   npm run train -- --resume runs/unet.safetensors --steps 4000      (continue to step 4000)
+ *   npm run train -- --resume runs/unet.safetensors --steps 6000 --decay-from 4000 --decay-to 6000
+ *                                                          (anneal: cosine learning rate to 0 at step 6000)
  *
  * The output is a training checkpoint (EMA + online weights, Adam state, step, settings, loss log), saved
  * every --save-every steps and on Ctrl-C; it imports directly into the app's Sampling panel.
@@ -15,7 +17,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
 import { presetConfig, type TrainArch, type TrainPresetId } from '../src/core/diffusion/train/presets';
-import { DEFAULT_TRAIN_SETTINGS, NonFiniteLossError } from '../src/core/diffusion/train/trainer';
+import {
+  DEFAULT_TRAIN_SETTINGS,
+  type LrDecay,
+  NonFiniteLossError,
+} from '../src/core/diffusion/train/trainer';
 import { TrainingRun } from '../src/core/diffusion/train/training-run';
 import { yieldToEventLoop } from '../src/core/job';
 import { loadCliData } from './lib/node-data';
@@ -37,6 +43,8 @@ const { values: a } = parseArgs({
     out: { type: 'string' },
     resume: { type: 'string' },
     'save-every': { type: 'string', default: '100' },
+    'decay-from': { type: 'string' },
+    'decay-to': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
@@ -59,10 +67,18 @@ async function main(): Promise<void> {
   if (!out) fail('give --out FILE.safetensors (or --resume FILE)');
   const data = await loadCliData(a.data as string);
   const targetSteps = num('steps');
+  let decay: LrDecay | undefined;
+  if (a['decay-from'] !== undefined || a['decay-to'] !== undefined) {
+    if (a['decay-from'] === undefined || a['decay-to'] === undefined)
+      fail('give both --decay-from and --decay-to');
+    decay = { fromStep: num('decay-from'), toStep: num('decay-to') };
+  }
   let run: TrainingRun;
   if (a.resume) {
     if (!existsSync(a.resume)) fail(`no checkpoint at ${a.resume}`);
-    const r = TrainingRun.resume(new Uint8Array(readFileSync(a.resume)), a.resume, data.dataset, data.train);
+    const r = TrainingRun.resume(new Uint8Array(readFileSync(a.resume)), a.resume, data.dataset, data.train, {
+      decay,
+    });
     if (!r.ok) fail(r.error);
     run = r.value;
     console.error(`resumed ${a.resume} at step ${run.step}`);
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
       gradClip: 1,
       hflip: a.hflip as boolean,
       seed: num('seed'),
+      decay,
     });
     if (!r.ok) fail(r.error);
     run = r.value;

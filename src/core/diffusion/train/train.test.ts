@@ -10,7 +10,7 @@ import { Adam } from './adam';
 import { emaDecay } from './ema';
 import { presetConfig } from './presets';
 import { readTrainingCheckpoint } from './train-checkpoint';
-import { DEFAULT_TRAIN_SETTINGS, learningRateAt, type TrainSettings } from './trainer';
+import { DEFAULT_TRAIN_SETTINGS, learningRateAt, lrDecayProblem, type TrainSettings } from './trainer';
 import { TrainingRun } from './training-run';
 
 /** 32 12x12 grayscale images: bright squares at a few positions, so the loss has something to learn. */
@@ -84,6 +84,18 @@ describe('Adam and EMA', () => {
     expect(learningRateAt(3, { lr: 1, warmupSteps: 4 })).toBe(1);
     expect(learningRateAt(10, { lr: 1, warmupSteps: 4 })).toBe(1);
   });
+
+  it('a cosine decay takes the learning rate from its peak to 0 between its steps', () => {
+    const s = { lr: 2, warmupSteps: 0, decay: { fromStep: 10, toStep: 20 } };
+    expect(learningRateAt(10, s)).toBe(2);
+    expect(learningRateAt(15, s)).toBeCloseTo(1, 12); // half way: (1 + cos(pi/2)) / 2
+    expect(learningRateAt(12, s)).toBeCloseTo(1 + Math.cos(0.2 * Math.PI), 12);
+    expect(learningRateAt(20, s)).toBeCloseTo(0, 12);
+    expect(learningRateAt(25, s)).toBeCloseTo(0, 12);
+    expect(lrDecayProblem({ fromStep: 5, toStep: 5 })).toMatch(/0 <= from < to/);
+    expect(lrDecayProblem({ fromStep: 1.5, toStep: 5 })).toMatch(/whole steps/);
+    expect(lrDecayProblem(undefined)).toBeNull();
+  });
 });
 
 describe('training runs', () => {
@@ -109,6 +121,29 @@ describe('training runs', () => {
     expect(Array.from(await weights(resumed))).toEqual(Array.from(expected));
     expect(resumed.record().lossHistory.map(([s]) => s)).toEqual([1, 2, 3, 4]);
     resumed.dispose();
+  });
+
+  it('a resumed run can be annealed: the new decay sets its learning rate and is saved with it', async () => {
+    await switchBackend('wasm');
+    const config = presetConfig('unet', 'tiny', [1, 12, 12]);
+    const first = unwrapRun(TrainingRun.create(config, data, train, SETTINGS));
+    for (let i = 0; i < 2; i++) await first.trainStep();
+    const bytes = await first.checkpoint();
+    first.dispose();
+    const decay = { fromStep: 1, toStep: 4 };
+    const annealed = unwrapRun(TrainingRun.resume(bytes, 'ckpt', data, train, { decay }));
+    const rates = [(await annealed.trainStep()).lr, (await annealed.trainStep()).lr];
+    // Steps 2 and 3 are 1/3 and 2/3 through the decay: the rate falls to 3/4 and 1/4 of the undecayed one.
+    expect(rates[0]).toBeCloseTo(0.75 * learningRateAt(2, SETTINGS), 12);
+    expect(rates[1]).toBeCloseTo(0.25 * learningRateAt(3, SETTINGS), 12);
+    expect(annealed.record().settings.decay).toEqual(decay);
+    const again = unwrapRun(TrainingRun.resume(await annealed.checkpoint(), 'ckpt2', data, train));
+    expect(again.record().settings.decay).toEqual(decay);
+    annealed.dispose();
+    again.dispose();
+    const refused = TrainingRun.resume(bytes, 'ckpt', data, train, { decay: { fromStep: 4, toStep: 2 } });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatch(/0 <= from < to/);
   });
 
   it('the loss falls and no tensor leaks over repeated steps (DiT, wasm)', async () => {

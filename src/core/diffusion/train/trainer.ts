@@ -22,6 +22,17 @@ export interface TrainSettings {
   gradClip: number;
   hflip: boolean;
   seed: number;
+  /**
+   * Cosine decay of the learning rate from its peak at `fromStep` to 0 at `toStep` (and 0 after); absent:
+   * constant after warm-up, as the official code. Annealing removes the weight noise a high constant rate
+   * leaves (measured on the shipped UNet: EMA samples 54% confident, online weights 33%).
+   */
+  decay?: LrDecay;
+}
+
+export interface LrDecay {
+  fromStep: number;
+  toStep: number;
 }
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
@@ -56,8 +67,21 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-export function learningRateAt(step: number, s: Pick<TrainSettings, 'lr' | 'warmupSteps'>): number {
-  return s.warmupSteps > 0 ? s.lr * Math.min(1, (step + 1) / s.warmupSteps) : s.lr;
+export function learningRateAt(step: number, s: Pick<TrainSettings, 'lr' | 'warmupSteps' | 'decay'>): number {
+  const warm = s.warmupSteps > 0 ? Math.min(1, (step + 1) / s.warmupSteps) : 1;
+  if (!s.decay || step <= s.decay.fromStep) return s.lr * warm;
+  const progress = Math.min(1, (step - s.decay.fromStep) / (s.decay.toStep - s.decay.fromStep));
+  return s.lr * warm * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Why `decay` is not a usable schedule, or null. */
+export function lrDecayProblem(decay: LrDecay | undefined): string | null {
+  if (!decay) return null;
+  const { fromStep, toStep } = decay;
+  if (!Number.isInteger(fromStep) || !Number.isInteger(toStep) || fromStep < 0 || toStep <= fromStep) {
+    return `the learning-rate decay needs whole steps 0 <= from < to, got from ${fromStep} to ${toStep}`;
+  }
+  return null;
 }
 
 export class DiffusionTrainer {

@@ -11,7 +11,13 @@ import { DDAE_T } from '../schedule';
 import { BatchSource } from './batches';
 import { updateEma } from './ema';
 import { readTrainingCheckpoint, type TrainingRecord, writeTrainingCheckpoint } from './train-checkpoint';
-import { DiffusionTrainer, type StepResult, type TrainSettings } from './trainer';
+import {
+  DiffusionTrainer,
+  type LrDecay,
+  lrDecayProblem,
+  type StepResult,
+  type TrainSettings,
+} from './trainer';
 
 /** Checkpoints keep at most this many (step, loss) points; older ones are averaged pairwise. */
 const MAX_HISTORY = 2000;
@@ -71,6 +77,8 @@ export class TrainingRun {
     name: string,
     dataset: ImageDataset,
     trainIndices: Int32Array,
+    /** A new learning-rate decay for the steps still to come (e.g. to anneal a constant-rate run). */
+    changes: { decay?: LrDecay } = {},
   ): Result<TrainingRun> {
     const state = readTrainingCheckpoint(bytes, name);
     if (!state.ok) return state;
@@ -87,7 +95,7 @@ export class TrainingRun {
       configJson,
       dataset,
       trainIndices,
-      record.settings,
+      changes.decay ? { ...record.settings, decay: changes.decay } : record.settings,
       record.step,
       record.lossHistory,
       record.wallSeconds,
@@ -107,6 +115,12 @@ export class TrainingRun {
     history: [number, number][],
     wallSeconds: number,
   ): Result<TrainingRun> {
+    const decayProblem = lrDecayProblem(settings.decay);
+    if (decayProblem) {
+      online.dispose();
+      ema.dispose();
+      return err(decayProblem);
+    }
     try {
       const source = new BatchSource(dataset, trainIndices, settings.batchSize, settings.seed, {
         hflip: settings.hflip,
