@@ -26,9 +26,11 @@ test('trains the tiny DiT on MNIST: live loss and previews, checkpoints, Use in 
   await expect(page.getByTestId('train-batch')).toHaveValue('4');
   await expect(page.getByTestId('train-steps')).toHaveValue('200');
   await shot(page, 'idle');
+  await page.getByTestId('train-schedule').selectOption('cosine');
 
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('run-summary')).toContainText('DiT tiny · MNIST', { timeout: 60_000 });
+  await expect(page.getByTestId('run-summary')).toContainText('cosine to 0 at step 200');
   await expect(page.getByTestId('train-pause')).toBeVisible();
   // The step counter and the curve advance while the UI stays responsive.
   await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(1);

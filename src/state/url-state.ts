@@ -57,6 +57,7 @@ const decimal = (min: number, max: number, fallback: number): Field<number> => (
 export const SAMPLERS = ['ddim', 'ddpm'] as const;
 export const TRAIN_ARCHS = ['unet', 'dit'] as const;
 export const TRAIN_PRESETS = ['tiny', 'small'] as const;
+export const LR_SCHEDULES = ['constant', 'cosine'] as const;
 export const RETRIEVAL_SOURCES = ['synthetic', 'upload'] as const;
 
 /** The shareable settings; each later panel adds its own keys here. */
@@ -82,6 +83,8 @@ export const URL_SCHEMA = {
   tbatch: int(1, 512, 16),
   lr: decimal(1e-7, 1, 1e-3),
   tdrop: decimal(0, 0.9, 0),
+  /** Learning rate after warm-up: constant (as the official code) or a cosine to 0 at the last step. */
+  tsched: oneOf(LR_SCHEDULES, 'constant'),
   tsteps: int(1, 10_000_000, 500),
   /** Preview every this many steps (0: never), with this many images and DDIM steps. */
   pvery: int(0, 1_000_000, 50),

@@ -200,6 +200,8 @@ export interface TrainRequest extends TrainingSchedule {
   lr: number;
   /** UNet only (the DiT has none): training-time dropout, 0 by default. */
   dropout?: number;
+  /** After warm-up: constant (default) or a cosine decay to 0 at the last step (`steps`). */
+  lrSchedule?: 'constant' | 'cosine';
   seed?: number;
 }
 
@@ -227,6 +229,8 @@ export interface TrainingRunInfo {
   batchSize: number;
   lr: number;
   warmupSteps: number;
+  /** After warm-up: constant, or a cosine decay to 0 between these steps. */
+  lrDecay: { fromStep: number; toStep: number } | null;
   /** The step the run (re)started at: 0 for a new run, the checkpoint's step when resumed. */
   startStep: number;
   schedule: TrainingSchedule;

@@ -162,6 +162,31 @@ describe('TrainingController (cpu)', () => {
     expect(await c.unfinished()).toBeNull();
   });
 
+  it('a cosine schedule takes the rate to 0 at the last step; resuming to a later target stretches it', async () => {
+    const c = controller();
+    const r = recorder();
+    const rates: number[] = [];
+    const onEvent = (e: TrainingEvent) => {
+      r.onEvent(e);
+      if (e.type === 'progress') rates.push(e.progress.lr);
+    };
+    const info = await c.start(request({ steps: 4, lrSchedule: 'cosine', saveEvery: 4 }), onEvent);
+    expect(info.lrDecay).toEqual({ fromStep: 0, toStep: 4 }); // no warm-up in a 4-step run
+    expect((await r.ended()).state).toBe('finished');
+    // The rate of the update made at step s (0-based): lr * (1 + cos(pi * s / 4)) / 2; the last report's.
+    expect(rates.at(-1)).toBeCloseTo(1e-3 * 0.5 * (1 + Math.cos((Math.PI * 3) / 4)), 12);
+    const final = (await c.list()).find((m) => m.kind === 'final') as TrainingCheckpointInfo;
+    const more = recorder();
+    const resumed = await c.resumeFrom({ checkpointId: final.id, datasetId: null, steps: 8 }, more.onEvent);
+    expect(resumed.lrDecay).toEqual({ fromStep: 0, toStep: 8 });
+    expect((await more.ended()).state).toBe('finished');
+    const last = more.events.filter((e) => e.type === 'progress').at(-1);
+    expect(last?.type === 'progress' && last.progress.lr).toBeCloseTo(
+      1e-3 * 0.5 * (1 + Math.cos((Math.PI * 7) / 8)),
+      12,
+    );
+  });
+
   it('streams previews from the EMA weights, reports rates, and keeps only the newest automatic checkpoints', async () => {
     const c = controller();
     const r = recorder();

@@ -166,13 +166,15 @@ export class TrainingController {
     if (dataset.labels.length === 0 || dataset.pixels.length === 0 || trainIndices.length === 0) {
       throw new Error(`The data set "${dataset.name}" is empty: there is nothing to train on.`);
     }
+    // A short run would never leave the warm-up: keep it to a tenth of the run.
+    const warmupSteps = Math.min(DEFAULT_TRAIN_SETTINGS.warmupSteps, Math.floor(request.steps / 10));
     const settings: TrainSettings = {
       ...DEFAULT_TRAIN_SETTINGS,
       batchSize: request.batchSize,
       lr: request.lr,
-      // A short run would never leave the warm-up: keep it to a tenth of the run.
-      warmupSteps: Math.min(DEFAULT_TRAIN_SETTINGS.warmupSteps, Math.floor(request.steps / 10)),
+      warmupSteps,
       seed: request.seed ?? 0,
+      ...(request.lrSchedule === 'cosine' ? { decay: { fromStep: warmupSteps, toStep: request.steps } } : {}),
     };
     const { channels: c, height: h, width: w } = dataset;
     let created: ReturnType<typeof TrainingRun.create>;
@@ -230,6 +232,11 @@ export class TrainingController {
       // The trainer reads its settings at every step and the checkpoint records them: a new peak rate
       // applies from here on (the way out of a diverged run).
       run.trainer.settings.lr = request.lr;
+    }
+    // A cosine schedule ends at the run's last step: a new step target stretches it to the new end.
+    const decay = run.trainer.settings.decay;
+    if (decay && decay.toStep !== schedule.steps) {
+      run.trainer.settings.decay = { fromStep: Math.min(decay.fromStep, run.step), toStep: schedule.steps };
     }
     return this.begin(run, {
       runId: meta.kind === 'upload' ? `run-${Date.now().toString(36)}` : meta.runId,
@@ -382,6 +389,7 @@ export class TrainingController {
       batchSize: settings.batchSize,
       lr: settings.lr,
       warmupSteps: settings.warmupSteps,
+      lrDecay: settings.decay ?? null,
       startStep: run.step,
       schedule: o.schedule,
     };

@@ -45,6 +45,7 @@ export function TrainingPanel() {
       batchSize: params.tbatch,
       lr: params.lr,
       dropout: params.arch === 'unet' ? params.tdrop : 0,
+      lrSchedule: params.tsched,
       steps: params.tsteps,
       ...schedule,
     });
@@ -214,7 +215,8 @@ export function TrainingPanel() {
               <p className="muted">
                 {(run.paramCount / 1e6).toFixed(2)}M parameters · {run.imageShape[2]}×{run.imageShape[1]}×
                 {run.imageShape[0]} · {run.trainImages.toLocaleString()} training images · batch{' '}
-                {run.batchSize} · lr {formatLr(run.lr)} (warm-up {run.warmupSteps})
+                {run.batchSize} · lr {formatLr(run.lr)} (warm-up {run.warmupSteps}
+                {run.lrDecay && `, cosine to 0 at step ${run.lrDecay.toStep}`})
                 {run.startStep > 0 && ` · resumed at step ${run.startStep}`}
               </p>
             </div>

@@ -1,4 +1,4 @@
-import { TRAIN_ARCHS, TRAIN_PRESETS, type UrlParams } from '../../../state/url-state';
+import { LR_SCHEDULES, TRAIN_ARCHS, TRAIN_PRESETS, type UrlParams } from '../../../state/url-state';
 import type { DatasetSummary } from '../../../worker/api';
 import { NumberField } from '../../components/NumberField';
 
@@ -86,6 +86,20 @@ export function TrainingForm({
         onChange={(lr) => setParams({ lr })}
         testId="train-lr"
       />
+      <label htmlFor="train-schedule">lr schedule</label>
+      <select
+        id="train-schedule"
+        value={params.tsched}
+        title="after the warm-up: constant (as the official code), or a cosine decay to 0 at the last step, which anneals away the weight noise of a high rate"
+        onChange={(e) => setParams({ tsched: e.target.value as UrlParams['tsched'] })}
+        data-testid="train-schedule"
+      >
+        {LR_SCHEDULES.map((s) => (
+          <option key={s} value={s}>
+            {s === 'constant' ? 'constant' : 'cosine to 0'}
+          </option>
+        ))}
+      </select>
       <NumberField
         id="train-dropout"
         label="dropout"
