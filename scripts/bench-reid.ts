@@ -318,7 +318,7 @@ async function benchMarket(
     if (now - lastLogged > 30_000 || done === total) {
       lastLogged = now;
       log(
-        `reid Market-sized: ${done}/${total} ${path === 'gram-threads' ? 'queries' : 'tiles'}, ${((now - t0) / 1000).toFixed(0)} s`,
+        `reid Market-sized: ${done}/${total} ${path === 'gram-threads' ? 'gallery images' : 'tiles'}, ${((now - t0) / 1000).toFixed(0)} s`,
       );
     }
   };

@@ -1,7 +1,7 @@
 /**
  * One thread of `computeLocalDistancesInThreads`: its own tfjs-wasm (tfjs runs wasm single-threaded in
- * Node), the features and the result matrices shared with the other threads, and query ranges handed to it
- * one message at a time.
+ * Node), the features and the result matrices shared with the other threads, and gallery ranges handed to
+ * it one message at a time.
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +23,7 @@ export interface ThreadSetup {
   readonly tileBytes?: number;
 }
 
-export type ThreadRequest = { setup: ThreadSetup } | { rows: readonly [number, number] };
+export type ThreadRequest = { setup: ThreadSetup } | { gallery: readonly [number, number] };
 export type ThreadReply = { ready: true } | { done: readonly [number, number] } | { error: string };
 
 const port = parentPort;
@@ -45,25 +45,25 @@ port.on('message', async (request: ThreadRequest) => {
       port.postMessage({ ready: true } satisfies ThreadReply);
       return;
     }
-    if (!setup) throw new Error('local-distance-thread: rows before setup');
-    const { numGallery: ng, stripes: h, channels: c } = setup;
-    const [q0, q1] = request.rows;
-    const query = stripeFeatures(
-      new Float32Array(setup.query, q0 * h * c * 4, (q1 - q0) * h * c),
-      q1 - q0,
-      h,
-      c,
-    );
-    const gallery = stripeFeatures(new Float32Array(setup.gallery), ng, h, c);
+    if (!setup) throw new Error('local-distance-thread: a range before setup');
+    const { numQuery: nq, numGallery: ng, stripes: h, channels: c } = setup;
+    const [g0, g1] = request.gallery;
+    const cols = g1 - g0;
+    const query = stripeFeatures(new Float32Array(setup.query), nq, h, c);
+    const gallery = stripeFeatures(new Float32Array(setup.gallery, g0 * h * c * 4, cols * h * c), cols, h, c);
     const result = await computeLocalDistances(query, gallery, {
       method: 'gram',
       unaligned: setup.unaligned !== null,
       maxBufferBytes: setup.tileBytes,
     });
-    new Float32Array(setup.aligned, q0 * ng * 4, (q1 - q0) * ng).set(result.aligned.data);
-    if (setup.unaligned)
-      new Float32Array(setup.unaligned, q0 * ng * 4, (q1 - q0) * ng).set(result.unaligned.data);
-    port.postMessage({ done: [q0, q1] } satisfies ThreadReply);
+    // [nq, cols] into columns g0..g1 of the shared [nq, ng] matrices.
+    const place = (from: Float32Array, shared: SharedArrayBuffer) => {
+      const to = new Float32Array(shared);
+      for (let q = 0; q < nq; q++) to.set(from.subarray(q * cols, (q + 1) * cols), q * ng + g0);
+    };
+    place(result.aligned.data, setup.aligned);
+    if (setup.unaligned) place(result.unaligned.data, setup.unaligned);
+    port.postMessage({ done: [g0, g1] } satisfies ThreadReply);
   } catch (error) {
     port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies ThreadReply);
   }

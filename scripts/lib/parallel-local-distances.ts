@@ -1,7 +1,9 @@
 /**
- * The local distances on every core in Node: tfjs runs wasm single-threaded there, so the query set is
- * cut into ranges that worker threads, each with its own tfjs-wasm, take from a queue (the faster thread
- * takes more on a shared machine) and compute by the Gram path into shared result matrices.
+ * The local distances on every core in Node: tfjs runs wasm single-threaded there, so the gallery is cut
+ * into ranges that worker threads, each with its own tfjs-wasm, take from a queue (the faster thread takes
+ * more on a shared machine) and compute by the Gram path into shared result matrices. Ranges of the gallery
+ * rather than of the queries: a gallery tile costs a layout change, norms and an upload to prepare and a
+ * query tile costs nothing, so each gallery image is prepared once, however many ranges there are.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -12,12 +14,12 @@ import type { ThreadReply, ThreadRequest } from './local-distance-thread';
 export interface ParallelLocalDistanceOptions {
   /** Worker threads (default: one per core). */
   readonly threads?: number;
-  /** Queries per range (default: two ranges per thread, at most 512 queries). */
-  readonly rowsPerRange?: number;
+  /** Gallery images per range (default: four ranges per thread, rounded up to a multiple of 4). */
+  readonly galleryPerRange?: number;
   readonly unaligned?: boolean;
   /** Bytes per Gram tile in each thread (default: computeLocalDistances' GRAM_TILE_BYTES). */
   readonly tileBytes?: number;
-  /** Called after each range with the queries done and the total. */
+  /** Called after each range with the gallery images done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
 }
@@ -61,9 +63,9 @@ export class LocalDistanceThreads {
     const nq = query.count;
     const ng = gallery.count;
     const withUnaligned = options.unaligned ?? true;
-    // Each range prepares every gallery tile again (~40 ms per 5,000 images): few, large ranges.
-    const rowsPerRange =
-      options.rowsPerRange ?? Math.max(1, Math.min(512, Math.ceil(nq / (this.workers.length * 2))));
+    // Multiples of 4 keep the SIMD kernel's gallery tiles free of padding.
+    const perRange =
+      options.galleryPerRange ?? Math.max(4, Math.ceil(ng / (this.workers.length * 4) / 4) * 4);
     const aligned = new SharedArrayBuffer(nq * ng * 4);
     const unaligned = withUnaligned ? new SharedArrayBuffer(nq * ng * 4) : null;
     const matrix = (buffer: SharedArrayBuffer | null) => ({
@@ -92,10 +94,10 @@ export class LocalDistanceThreads {
         const fail = (error: unknown) => reject(error instanceof Error ? error : new Error(String(error)));
         options.signal?.addEventListener('abort', () => fail(options.signal?.reason), { once: true });
         const give = (worker: Worker) => {
-          if (next >= nq || options.signal?.aborted) return;
-          const rows = [next, Math.min(nq, next + rowsPerRange)] as const;
-          next = rows[1];
-          worker.postMessage({ rows } satisfies ThreadRequest);
+          if (next >= ng || options.signal?.aborted) return;
+          const gallery = [next, Math.min(ng, next + perRange)] as const;
+          next = gallery[1];
+          worker.postMessage({ gallery } satisfies ThreadRequest);
         };
         for (const worker of this.workers) {
           const onMessage = (reply: ThreadReply) => {
@@ -103,8 +105,8 @@ export class LocalDistanceThreads {
             else if ('ready' in reply) give(worker);
             else {
               done += reply.done[1] - reply.done[0];
-              options.onProgress?.(done, nq);
-              if (done === nq) resolve();
+              options.onProgress?.(done, ng);
+              if (done === ng) resolve();
               else give(worker);
             }
           };

@@ -56,6 +56,24 @@ describe('the SIMD Gram kernel', () => {
     expect(simdGramKernelAvailable()).toBe(true);
   });
 
+  it('an instance given back is reused for its shape only, and computes on its new gallery', () => {
+    const [h, c, n] = [4, 8, 8];
+    const first = GramDistanceKernel.acquire(h, c, n, n);
+    GramDistanceKernel.release(first);
+    expect(GramDistanceKernel.acquire(h, c, n, 2 * n)).not.toBe(first);
+    const again = GramDistanceKernel.acquire(h, c, n, n);
+    expect(again).toBe(first);
+    for (const seed of [3, 4]) {
+      const q = randomStripes(n, h, c, seed);
+      const g = randomStripes(n, h, c, seed + 10);
+      again.setGallery(g.data, stripeNormsF32(g.data, n, h, c, true));
+      const { distances } = again.run(stripeMajorGram(q, g), q.data, stripeNormsF32(q.data, n, h, c, false));
+      const expected = localDistanceValues(q.data, n, g.data, n, h, c);
+      expect(errorStats(distances, expected).elementwise).toBeLessThan(1e-5);
+    }
+    GramDistanceKernel.release(again);
+  });
+
   it('matches the reference on random shapes and scales (fast-check)', () => {
     fc.assert(
       fc.property(

@@ -81,11 +81,43 @@ export function stripeNormsF32(
 
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/** Idle instances kept for reuse (a long run makes one per gallery tile, all of one shape). */
+const IDLE_KEPT = 2;
+
 /**
  * One instance per tile shape: its memory holds a gallery tile (set once) and one query tile's Gram at a
  * time. Not shared between threads.
  */
 export class GramDistanceKernel {
+  private static idle: GramDistanceKernel[] = [];
+
+  /**
+   * An idle instance of this shape or a new one: instantiating the module and growing its memory (tens of
+   * MiB) for every gallery tile would cost more than some tiles' work. Give it back with `release`.
+   */
+  static acquire(
+    stripes: number,
+    channels: number,
+    queryTile: number,
+    galleryTile: number,
+  ): GramDistanceKernel {
+    const i = GramDistanceKernel.idle.findIndex(
+      (k) =>
+        k.stripes === stripes &&
+        k.channels === channels &&
+        k.queryTile === queryTile &&
+        k.galleryTile === galleryTile,
+    );
+    if (i >= 0) return GramDistanceKernel.idle.splice(i, 1)[0];
+    return new GramDistanceKernel(stripes, channels, queryTile, galleryTile);
+  }
+
+  /** Returns an instance from `acquire` for reuse; its caller must not touch it afterwards. */
+  static release(kernel: GramDistanceKernel): void {
+    GramDistanceKernel.idle.push(kernel);
+    if (GramDistanceKernel.idle.length > IDLE_KEPT) GramDistanceKernel.idle.shift();
+  }
+
   private readonly exports: KernelExports;
   private readonly at: Record<'gram' | 'qn' | 'gn' | 'qf' | 'gf' | 'out' | 'row', number>;
 

@@ -196,7 +196,7 @@ function gramRunner(
   const multiply = (queryData: Float32Array) =>
     tf.tidy(() => tf.matMul(tf.tensor2d(queryData, [qt * h, c]), galleryT));
   if (simd) {
-    const kernel = new GramDistanceKernel(h, c, qt, gt);
+    const kernel = GramDistanceKernel.acquire(h, c, qt, gt);
     kernel.setGallery(galleryData, stripeNormsF32(galleryData, gt, h, c, true));
     return {
       run: (q0) => {
@@ -206,7 +206,10 @@ function gramRunner(
           finish: (gram) => kernel.run(gram, queryData, stripeNormsF32(queryData, qt, h, c, false)).distances,
         };
       },
-      dispose: () => galleryT.dispose(),
+      dispose: () => {
+        galleryT.dispose();
+        GramDistanceKernel.release(kernel);
+      },
     };
   }
   const galleryNorms = squaredNorms(galleryData, c);
