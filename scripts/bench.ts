@@ -43,6 +43,11 @@ const { values: args } = parseArgs({
   },
 });
 
+const CPU_TRAIN_CASES = [
+  { arch: 'unet', preset: 'tiny', batch: 16, steps: 1 },
+  { arch: 'dit', preset: 'tiny', batch: 16, steps: 2 },
+] as const satisfies Parameters<typeof benchTrain>[0]['cases'];
+
 /** GroupNorm shapes of the DDAE UNets: the tiny MNIST model and the official 35.7M CIFAR-10 model. */
 const CASES: { name: string; shape: Nhwc; groups: number; silu: boolean }[] = [
   { name: 'mnist-tiny 28x28x32 b16', shape: [16, 28, 28, 32], groups: 32, silu: true },
@@ -115,7 +120,11 @@ async function main(): Promise<void> {
       }
       setWasmMatMulViaConv(true);
     }
-    if (suites.has('train') && backend !== 'cpu') results.push(...(await benchTrain({ backend })));
+    if (suites.has('train')) {
+      // tfjs-cpu takes minutes per step of the small presets (its convolutions are scalar loops): tiny only.
+      const cases = backend === 'cpu' ? CPU_TRAIN_CASES : undefined;
+      results.push(...(await benchTrain({ backend, cases })));
+    }
     if (suites.has('reid')) results.push({ op: 'ReID local distance', ...(await benchReid({ backend })) });
     if (suites.has('probe')) {
       const images = args['probe-images'] ? Number(args['probe-images']) : undefined;
