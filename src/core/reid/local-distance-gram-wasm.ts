@@ -6,6 +6,7 @@
  * The Gram tile must be laid out with gallery columns in (stripe, image) order, [qt·h, h·gt]: multiply the
  * query stripes by `stripeMajorColumns(gallery)`; the gallery tile size must be a multiple of 4.
  */
+import { squaredNorms } from './gram';
 import { WASM_BASE64 } from './wasm/local-distance-gram.wasm';
 
 interface KernelExports {
@@ -66,15 +67,12 @@ export function stripeNormsF32(
   h: number,
   c: number,
   stripeMajor: boolean,
-) {
+): Float32Array {
+  const norms = squaredNorms(data.subarray(0, count * h * c), c); // image-major, summed in f64
+  if (!stripeMajor) return Float32Array.from(norms);
   const out = new Float32Array(count * h);
   for (let g = 0; g < count; g++) {
-    for (let j = 0; j < h; j++) {
-      let s = 0;
-      const from = (g * h + j) * c;
-      for (let k = from; k < from + c; k++) s += data[k] * data[k];
-      out[stripeMajor ? j * count + g : g * h + j] = s;
-    }
+    for (let j = 0; j < h; j++) out[j * count + g] = norms[g * h + j];
   }
   return out;
 }
