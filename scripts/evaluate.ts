@@ -166,6 +166,11 @@ async function main(): Promise<void> {
         batchSize: training.settings.batchSize,
         lr: training.settings.lr,
         warmupSteps: training.settings.warmupSteps,
+        ...(training.settings.decay
+          ? {
+              lrDecay: `cosine to 0 from step ${training.settings.decay.fromStep} to ${training.settings.decay.toStep}`,
+            }
+          : {}),
         emaBeta: training.settings.emaBeta,
         gradClip: training.settings.gradClip,
         hflip: training.settings.hflip,
