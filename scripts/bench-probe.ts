@@ -15,12 +15,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
-import type { ImageDataset } from '../src/core/data/dataset';
 import type { Denoiser } from '../src/core/diffusion/denoiser';
 import { gaussianNoise } from '../src/core/diffusion/rng';
 import { presetConfig, type TrainArch } from '../src/core/diffusion/train/presets';
 import { createFromConfig } from '../src/core/io/denoiser-from-checkpoint';
 import { DEFAULT_GRID, extractFeatures, knnProbe, tapNames, trainLinearProbe } from '../src/core/probe';
+import { randomDigits } from './lib/bench-data';
 import { startNodeWebGPU } from './lib/node-webgpu';
 
 export interface ProbeBenchOptions {
@@ -58,20 +58,6 @@ export type ProbeBenchRow =
       /** Extraction (images × timesteps at the measured rate) plus the probes: the grid's wall time. */
       estimatedGridSeconds: number | null;
     };
-
-function randomDigits(n: number): ImageDataset {
-  const pixels = new Uint8Array(n * 784);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-  return {
-    name: 'bench',
-    height: 28,
-    width: 28,
-    channels: 1,
-    pixels,
-    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
-    classNames: [],
-  };
-}
 
 function smallModel(arch: TrainArch): Denoiser {
   const made = createFromConfig(presetConfig(arch, 'small', [1, 28, 28]), 'random', 1);

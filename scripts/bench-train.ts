@@ -2,11 +2,11 @@
  * Training throughput for `npm run bench -- --suites train`: optimizer steps/s (DDPM objective, Adam, EMA,
  * gradient clipping: the whole step the CLI and the browser run) for the training presets on one backend.
  */
-import type { ImageDataset } from '../src/core/data/dataset';
 import { range } from '../src/core/data/splits';
 import { presetConfig, type TrainArch, type TrainPresetId } from '../src/core/diffusion/train/presets';
 import { DEFAULT_TRAIN_SETTINGS } from '../src/core/diffusion/train/trainer';
 import { TrainingRun } from '../src/core/diffusion/train/training-run';
+import { randomDigits } from './lib/bench-data';
 
 export type TrainBenchRow = {
   op: 'training step';
@@ -18,21 +18,6 @@ export type TrainBenchRow = {
   imagesPerSecond: number;
 };
 
-/** Random 28x28 digits-sized images: throughput does not depend on the content. */
-function randomMnistLike(n: number): ImageDataset {
-  const pixels = new Uint8Array(n * 784);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-  return {
-    name: 'bench',
-    height: 28,
-    width: 28,
-    channels: 1,
-    pixels,
-    labels: new Int32Array(n),
-    classNames: [],
-  };
-}
-
 export async function benchTrain(options: {
   backend: string;
   cases?: { arch: TrainArch; preset: TrainPresetId; batch: number; steps: number }[];
@@ -43,7 +28,7 @@ export async function benchTrain(options: {
     { arch: 'dit', preset: 'tiny', batch: 16, steps: 3 },
     { arch: 'dit', preset: 'small', batch: 16, steps: 2 },
   ];
-  const data = randomMnistLike(64);
+  const data = randomDigits(64);
   const rows: TrainBenchRow[] = [];
   for (const c of cases) {
     const made = TrainingRun.create(presetConfig(c.arch, c.preset, [1, 28, 28]), data, range(0, 64), {

@@ -4,7 +4,8 @@
  */
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from '../core/probe/types';
+import { pendingCell } from '../core/probe/pending-cell';
+import type { BaselineResult, ProbeGridResult, ProbeGridSettings } from '../core/probe/types';
 import { compute } from '../ui/compute-client';
 import type {
   DatasetSummary,
@@ -69,20 +70,6 @@ export interface ProbeRunMeta {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-const pendingCell = (t: number, tap: string): ProbeCell => ({
-  t,
-  tap,
-  status: 'pending',
-  dim: 0,
-  accuracy: null,
-  trainAccuracy: null,
-  knnAccuracy: null,
-  curve: [],
-  confusion: null,
-  error: null,
-  ms: 0,
-});
 
 function startingView(settings: ProbeGridSettings, meta: ProbeRunMeta): ProbeView {
   return {

@@ -19,6 +19,7 @@ import {
 import { checkProbeInput, type ProbeData } from './input';
 import { knnProbe } from './knn';
 import { type LabelledFeatures, trainLinearProbe } from './linear-probe';
+import { pendingCell } from './pending-cell';
 import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from './types';
 
 export interface GridProgress {
@@ -77,23 +78,7 @@ export async function runProbeGrid(
   const testLabels = Int32Array.from(test, (i) => dataset.labels[i]);
   const { signal } = callbacks;
 
-  const cells: ProbeCell[] = timesteps.flatMap((t) =>
-    taps.map(
-      (tap): ProbeCell => ({
-        t,
-        tap,
-        status: 'pending',
-        dim: 0,
-        accuracy: null,
-        trainAccuracy: null,
-        knnAccuracy: null,
-        curve: [],
-        confusion: null,
-        error: null,
-        ms: 0,
-      }),
-    ),
-  );
+  const cells: ProbeCell[] = timesteps.flatMap((t) => taps.map((tap) => pendingCell(t, tap)));
   const B = Math.max(1, settings.featureBatch);
   const batchesPerT = Math.ceil(train.length / B) + Math.ceil(test.length / B);
   const total = timesteps.length * (batchesPerT + taps.length) + (settings.rawBaseline ? 1 : 0);
