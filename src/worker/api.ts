@@ -5,6 +5,7 @@
 
 import type { ImagePage, Split } from '../core/data/splits';
 import type { DatasetStats } from '../core/data/stats';
+import type { LrDecay } from '../core/diffusion/train/trainer';
 import type { SampleQuality } from '../core/eval/sample-quality';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
 import type { KernelCheck } from '../core/gpu/kernel-check';
@@ -230,7 +231,7 @@ export interface TrainingRunInfo {
   lr: number;
   warmupSteps: number;
   /** After warm-up: constant, or a cosine decay to 0 between these steps. */
-  lrDecay: { fromStep: number; toStep: number } | null;
+  lrDecay: LrDecay | null;
   /** The step the run (re)started at: 0 for a new run, the checkpoint's step when resumed. */
   startStep: number;
   schedule: TrainingSchedule;
