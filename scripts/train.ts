@@ -5,6 +5,8 @@
  *   npm run train -- --resume runs/unet.safetensors --steps 4000      (continue to step 4000)
  *   npm run train -- --resume runs/unet.safetensors --steps 6000 --decay-from 4000 --decay-to 6000
  *                                                          (anneal: cosine learning rate to 0 at step 6000)
+ *   npm run train -- --resume runs/unet.safetensors --steps 8000 --lr 3e-4 --decay-from 6000 --decay-to 8000
+ *                                                          (a gentler second cycle, peak 3e-4)
  *
  * The output is a training checkpoint (EMA + online weights, Adam state, step, settings, loss log), saved
  * every --save-every steps and on Ctrl-C; it imports directly into the app's Sampling panel.
@@ -34,7 +36,7 @@ const { values: a } = parseArgs({
     preset: { type: 'string', default: 'small' },
     steps: { type: 'string', default: '1000' },
     batch: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.batchSize) },
-    lr: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.lr) },
+    lr: { type: 'string' }, // default applies to new runs; on --resume it restarts at a new peak
     warmup: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.warmupSteps) },
     ema: { type: 'string', default: String(DEFAULT_TRAIN_SETTINGS.emaBeta) },
     hflip: { type: 'boolean', default: false },
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     if (!existsSync(a.resume)) fail(`no checkpoint at ${a.resume}`);
     const r = TrainingRun.resume(new Uint8Array(readFileSync(a.resume)), a.resume, data.dataset, data.train, {
       decay,
+      lr: a.lr === undefined ? undefined : num('lr'),
     });
     if (!r.ok) fail(r.error);
     run = r.value;
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     }
     const r = TrainingRun.create(config, data.dataset, data.train, {
       batchSize: num('batch'),
-      lr: num('lr'),
+      lr: a.lr === undefined ? DEFAULT_TRAIN_SETTINGS.lr : num('lr'),
       warmupSteps: num('warmup'),
       emaBeta: num('ema'),
       gradClip: 1,

@@ -221,23 +221,14 @@ export class TrainingController {
       );
     }
     const { dataset, trainIndices } = await this.deps.resolveData(datasetId);
-    const resumed = TrainingRun.resume(payload, meta.name, dataset, trainIndices);
+    // A cosine schedule ends at the run's last step: a new step target stretches it to the new end. A new
+    // peak rate applies from here on (the way out of a diverged run); both are saved with the run.
+    const resumed = TrainingRun.resume(payload, meta.name, dataset, trainIndices, {
+      lr: request.lr,
+      decayEndsAt: schedule.steps,
+    });
     if (!resumed.ok) throw new Error(resumed.error);
     const run = resumed.value;
-    if (request.lr !== undefined) {
-      if (!Number.isFinite(request.lr) || request.lr <= 0) {
-        run.dispose();
-        throw new Error(`The learning rate must be a positive number; got ${request.lr}.`);
-      }
-      // The trainer reads its settings at every step and the checkpoint records them: a new peak rate
-      // applies from here on (the way out of a diverged run).
-      run.trainer.settings.lr = request.lr;
-    }
-    // A cosine schedule ends at the run's last step: a new step target stretches it to the new end.
-    const decay = run.trainer.settings.decay;
-    if (decay && decay.toStep !== schedule.steps) {
-      run.trainer.settings.decay = { fromStep: Math.min(decay.fromStep, run.step), toStep: schedule.steps };
-    }
     return this.begin(run, {
       runId: meta.kind === 'upload' ? `run-${Date.now().toString(36)}` : meta.runId,
       preset: meta.preset,

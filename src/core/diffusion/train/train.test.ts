@@ -146,6 +146,51 @@ describe('training runs', () => {
     if (!refused.ok) expect(refused.error).toMatch(/0 <= from < to/);
   });
 
+  it('a resumed run can restart at a new peak rate, saved with it; a bad rate is refused', async () => {
+    await switchBackend('wasm');
+    const config = presetConfig('unet', 'tiny', [1, 12, 12]);
+    const first = unwrapRun(TrainingRun.create(config, data, train, SETTINGS));
+    await first.trainStep();
+    const bytes = await first.checkpoint();
+    first.dispose();
+    const lr = SETTINGS.lr / 4;
+    const restarted = unwrapRun(TrainingRun.resume(bytes, 'ckpt', data, train, { lr }));
+    expect((await restarted.trainStep()).lr).toBeCloseTo(learningRateAt(2, { ...SETTINGS, lr }), 12);
+    expect(restarted.record().settings.lr).toBe(lr);
+    restarted.dispose();
+    for (const bad of [0, -1, Number.NaN]) {
+      const refused = TrainingRun.resume(bytes, 'ckpt', data, train, { lr: bad });
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(refused.error).toMatch(/learning rate must be a positive number/);
+    }
+  });
+
+  it("a resumed run's cosine can end at a new step; its start moves only when it would come after the end", async () => {
+    await switchBackend('wasm');
+    const config = presetConfig('unet', 'tiny', [1, 12, 12]);
+    const first = unwrapRun(
+      TrainingRun.create(config, data, train, { ...SETTINGS, decay: { fromStep: 5, toStep: 10 } }),
+    );
+    for (let i = 0; i < 2; i++) await first.trainStep();
+    const bytes = await first.checkpoint();
+    first.dispose();
+    for (const [decayEndsAt, expected] of [
+      [20, { fromStep: 5, toStep: 20 }],
+      [4, { fromStep: 2, toStep: 4 }],
+    ] as const) {
+      const run = unwrapRun(TrainingRun.resume(bytes, 'ckpt', data, train, { decayEndsAt }));
+      expect(run.record().settings.decay).toEqual(expected);
+      run.dispose();
+    }
+    // A run without a cosine keeps its constant rate.
+    const constant = unwrapRun(TrainingRun.create(config, data, train, SETTINGS));
+    const plain = await constant.checkpoint();
+    constant.dispose();
+    const kept = unwrapRun(TrainingRun.resume(plain, 'ckpt', data, train, { decayEndsAt: 20 }));
+    expect(kept.record().settings.decay).toBeUndefined();
+    kept.dispose();
+  });
+
   it('the loss falls and no tensor leaks over repeated steps (DiT, wasm)', async () => {
     await switchBackend('wasm');
     const run = unwrapRun(

@@ -19,6 +19,10 @@ import {
   type TrainSettings,
 } from './trainer';
 
+function stretchedDecay(decay: LrDecay, step: number, toStep: number): LrDecay {
+  return { fromStep: decay.fromStep < toStep ? decay.fromStep : step, toStep };
+}
+
 /** Checkpoints keep at most this many (step, loss) points; older ones are averaged pairwise. */
 const MAX_HISTORY = 2000;
 
@@ -77,13 +81,22 @@ export class TrainingRun {
     name: string,
     dataset: ImageDataset,
     trainIndices: Int32Array,
-    /** A new learning-rate decay for the steps still to come (e.g. to anneal a constant-rate run). */
-    changes: { decay?: LrDecay } = {},
+    /**
+     * A new learning-rate decay for the steps still to come (e.g. to anneal a constant-rate run), and a new
+     * peak rate (e.g. a gentler restart once a cosine has ended). `decayEndsAt` instead moves the end of the
+     * run's own cosine to a new last step (its start stays, unless the run is still before it and the new
+     * end comes first: then the cosine starts at the current step).
+     */
+    changes: { decay?: LrDecay; lr?: number; decayEndsAt?: number } = {},
   ): Result<TrainingRun> {
     const state = readTrainingCheckpoint(bytes, name);
     if (!state.ok) return state;
     const { online, ema, adam, record, configJson } = state.value;
-    const problem = datasetProblem(online, dataset);
+    const lrProblem =
+      changes.lr !== undefined && !(Number.isFinite(changes.lr) && changes.lr > 0)
+        ? `The learning rate must be a positive number; got ${changes.lr}.`
+        : null;
+    const problem = lrProblem ?? datasetProblem(online, dataset);
     if (problem) {
       online.dispose();
       ema.dispose();
@@ -95,7 +108,14 @@ export class TrainingRun {
       configJson,
       dataset,
       trainIndices,
-      changes.decay ? { ...record.settings, decay: changes.decay } : record.settings,
+      {
+        ...record.settings,
+        ...(changes.decay && { decay: changes.decay }),
+        ...(!changes.decay && changes.decayEndsAt !== undefined && record.settings.decay
+          ? { decay: stretchedDecay(record.settings.decay, record.step, changes.decayEndsAt) }
+          : {}),
+        ...(changes.lr !== undefined && { lr: changes.lr }),
+      },
       record.step,
       record.lossHistory,
       record.wallSeconds,
