@@ -60,9 +60,10 @@ test('a probe grid on the tiny UNet streams into the heatmap; a cell shows its c
   // The run is stored, and comes back after a reload (without its features).
   await expect(page.getByTestId('probe-runs')).toContainText('ddae_unet_mnist_tiny');
   await page.reload();
-  await page.getByTestId('probe-runs').getByRole('button', { name: 'Open' }).click();
+  const row = page.getByTestId('probe-runs').getByRole('row', { name: /ddae_unet_mnist_tiny/ });
+  await row.getByRole('button', { name: 'Open' }).click();
   await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', '12');
-  await page.getByTestId('probe-runs').getByRole('checkbox').check();
+  await row.getByRole('checkbox').check();
   await expect(page.getByTestId('compare-heatmap-0')).toBeVisible();
 });
 
@@ -122,4 +123,51 @@ test('a model shipped under public/models is listed (and not deletable) when its
   await expect(list.getByTitle('Delete')).toHaveCount(0);
   await list.getByRole('button', { name: 'MNIST UNet small (shipped)' }).click();
   await expect(page.getByTestId('probe-taps')).toContainText('out_6');
+});
+
+type GridFile = { cells: { status: string; accuracy: number | null }[] };
+const doneCells = (g: GridFile) => g.cells.filter((c) => c.status === 'done').length;
+const bestPercent = (g: GridFile) =>
+  `${(100 * Math.max(...g.cells.map((c) => c.accuracy ?? 0))).toFixed(1)}%`;
+
+test("the shipped UNet's grid (npm run probe) is listed read-only and opens; grids import from JSON, damaged ones are refused", async ({
+  page,
+}) => {
+  const shipped: GridFile = JSON.parse(readFileSync('public/models/mnist-unet-small/probe.json', 'utf8'));
+  const ditFile = 'results/probe-mnist-dit-small/probe.json';
+  const dit: GridFile = JSON.parse(readFileSync(ditFile, 'utf8'));
+  await openApp(page, '/?backend=wasm#/probing');
+  const runs = page.getByTestId('probe-runs');
+  const row = runs.getByRole('row', { name: /shipped/ });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(bestPercent(shipped));
+  await expect(row.getByTitle('Delete')).toHaveCount(0);
+  await row.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(shipped)));
+  await expect(page.getByTestId('best-cell')).toHaveCount(1);
+
+  // A damaged file is refused with the reason; a grid exported elsewhere joins the list.
+  await page.getByTestId('probe-import').setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"model": {"arch": "unet"'),
+  });
+  await expect(page.getByTestId('probing-error')).toContainText('broken.json is not JSON');
+  await page.getByTestId('probing-error').getByRole('button').first().click();
+  await page.getByTestId('probe-import').setInputFiles({
+    name: 'dit.json',
+    mimeType: 'application/json',
+    buffer: readFileSync(ditFile),
+  });
+  await expect(runs.getByRole('row', { name: /mnist-dit-small/ })).toContainText(bestPercent(dit));
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(dit)));
+  await runs
+    .getByRole('row', { name: /shipped/ })
+    .getByRole('checkbox')
+    .check();
+  await runs
+    .getByRole('row', { name: /mnist-dit-small/ })
+    .getByRole('checkbox')
+    .check();
+  await expect(page.getByTestId('compare-heatmap-1')).toBeVisible();
 });

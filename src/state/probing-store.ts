@@ -60,6 +60,8 @@ interface ProbingState {
   refreshRuns: () => Promise<void>;
   openRun: (id: string) => Promise<void>;
   deleteRun: (id: string) => Promise<void>;
+  /** Stores a grid from a JSON file and opens it. */
+  importRun: (file: File) => Promise<void>;
   toggleCompare: (id: string) => Promise<void>;
   dismiss: () => void;
 }
@@ -68,6 +70,8 @@ export interface ProbeRunMeta {
   model: ModelSummary;
   dataset: DatasetSummary | null;
 }
+
+const MAX_IMPORT_BYTES = 64 * 2 ** 20;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -232,7 +236,11 @@ export const useProbingStore = create<ProbingState>((set, get) => {
 
     refreshRuns: async () => {
       try {
-        set({ runs: (await compute().listProbeRuns()).sort((a, b) => b.createdAt - a.createdAt) });
+        // The shipped models' grids first, then this browser's runs, newest first.
+        const runs = (await compute().listProbeRuns()).sort(
+          (a, b) => Number(b.shipped) - Number(a.shipped) || b.createdAt - a.createdAt,
+        );
+        set({ runs });
       } catch (e) {
         set({ error: message(e) });
       }
@@ -261,6 +269,23 @@ export const useProbingStore = create<ProbingState>((set, get) => {
         compared: s.compared.filter((c) => c.id !== id),
         comparedIds: s.comparedIds.filter((c) => c !== id),
       }));
+    },
+
+    importRun: async (file) => {
+      // A grid of a few hundred cells with curves is well under a megabyte; past this it is not one.
+      if (file.size > MAX_IMPORT_BYTES) {
+        set({
+          error: `${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MB: a probe grid JSON is far smaller. Choose a file exported from this panel or written by npm run probe.`,
+        });
+        return;
+      }
+      try {
+        const summary = await compute().importProbeRun(file.name, await file.text());
+        await get().refreshRuns();
+        await get().openRun(summary.id);
+      } catch (e) {
+        set({ error: message(e) });
+      }
     },
 
     toggleCompare: async (id) => {

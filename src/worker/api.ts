@@ -334,6 +334,8 @@ export interface ProbeRunSummary {
   baseline: number | null;
   cells: number;
   doneCells: number;
+  /** Computed by `npm run probe` on a shipped model and shipped beside it (read-only), or stored here. */
+  shipped: boolean;
 }
 
 /** A 2-D projection of one cell's test features, one point per image, for the scatter plot. */
@@ -472,6 +474,8 @@ export interface ComputeApi {
   listProbeRuns(): Promise<ProbeRunSummary[]>;
   loadProbeRun(id: string): Promise<ProbeGridResult>;
   deleteProbeRun(id: string): Promise<void>;
+  /** Stores a grid from a JSON file (the panel's export, `npm run probe --out`); refuses a damaged one. */
+  importProbeRun(fileName: string, text: string): Promise<ProbeRunSummary>;
 
   /** Retrieval panel: embeds the gallery and queries with the shipped ReID model, all modes' distances. */
   runRetrieval(

@@ -364,6 +364,7 @@ const api: ComputeApi = {
   listProbeRuns: () => probing.listProbeRuns(),
   loadProbeRun: (id) => probing.loadProbeRun(id),
   deleteProbeRun: (id) => probing.deleteProbeRun(id),
+  importProbeRun: (fileName, text) => probing.importProbeRun(fileName, text),
   ...retrievalApi(() => backendInfo),
 };
 
@@ -383,4 +384,5 @@ Comlink.expose({
   listProbeRuns: besideTraining(api.listProbeRuns),
   loadProbeRun: besideTraining(api.loadProbeRun),
   deleteProbeRun: besideTraining(api.deleteProbeRun),
+  importProbeRun: besideTraining(api.importProbeRun),
 } satisfies ComputeApi);

@@ -3,6 +3,7 @@
  * events and is stored; the latest run's cells give PCA and UMAP scatters and nearest neighbours; an older
  * run's features are gone with a message that says so.
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../scripts/lib/test-backends';
@@ -14,6 +15,8 @@ import type { ProbeEvent } from './api';
 import {
   cellNeighbours,
   cellProjection,
+  deleteProbeRun,
+  importProbeRun,
   listProbeRuns,
   loadProbeRun,
   probeTestImages,
@@ -113,5 +116,26 @@ describe('probing in the worker', () => {
     expect((await listProbeRuns()).map((r) => r.id)).toEqual([first.id, second.id]);
     await expect(cellNeighbours(first.id, 11, 'out_1', 0, 5)).rejects.toThrow(/latest run/);
     model.dispose();
+  });
+
+  it('imports a grid from JSON beside the stored runs, refuses a damaged one, and keeps shipped grids', async () => {
+    const before = await listProbeRuns();
+    const text = readFileSync('results/probe-mnist-unet-small-7800/probe.json', 'utf8');
+    const summary = await importProbeRun('probe.json', text);
+    expect(summary).toMatchObject({
+      modelName: 'mnist-unet-small.train.safetensors',
+      best: { t: 101, tap: 'out_2', accuracy: 0.902 },
+      baseline: 0.885,
+      cells: 18,
+      doneCells: 18,
+      shipped: false,
+    });
+    expect((await listProbeRuns()).map((r) => r.id)).toEqual([...before.map((r) => r.id), summary.id]);
+    expect((await loadProbeRun(summary.id)).cells[1].accuracy).toBe(0.846);
+    await expect(importProbeRun('notes.json', text.slice(0, 500))).rejects.toThrow(/notes.json is not JSON/);
+    expect((await listProbeRuns()).length).toBe(before.length + 1);
+    await expect(deleteProbeRun('shipped:mnist-unet-small')).rejects.toThrow(/cannot be deleted/);
+    await deleteProbeRun(summary.id);
+    expect((await listProbeRuns()).length).toBe(before.length);
   });
 });

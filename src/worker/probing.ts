@@ -10,6 +10,7 @@ import {
   bestCell,
   nearestNeighbours,
   type ProbeGridResult,
+  parseProbeGridJson,
   pca2d,
   runProbeGrid,
   type TapFeatures,
@@ -26,6 +27,7 @@ import type {
   ProgressCallback,
 } from './api';
 import { type BlobStore, createBlobStore, indexedDbAvailable } from './blob-store';
+import { canFetchShipped, modelUrl, SHIPPED_DIRS, SHIPPED_PREFIX } from './shipped-models';
 
 /** Features of the latest run kept for the cell views; past this, later cells keep none. */
 const FEATURE_BUDGET_BYTES = 256 * 1024 * 1024;
@@ -66,9 +68,31 @@ function runStore(): BlobStore<StoredRun, ProbeGridResult> {
   return store;
 }
 
+const newRunId = () => `probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** The grid `npm run probe` computed on each shipped model (`public/models/<dir>/probe.json`), if shipped. */
+let shippedRuns: Promise<Map<string, ProbeGridResult>> | null = null;
+
+function listShippedRuns(): Promise<Map<string, ProbeGridResult>> {
+  if (!canFetchShipped()) return Promise.resolve(new Map());
+  shippedRuns ??= Promise.all(
+    SHIPPED_DIRS.map(async (dir): Promise<[string, ProbeGridResult] | null> => {
+      try {
+        const response = await fetch(modelUrl(dir, 'probe.json'));
+        if (!response.ok) return null;
+        const parsed = parseProbeGridJson(await response.text(), `${dir}/probe.json`);
+        return parsed.ok ? [`${SHIPPED_PREFIX}${dir}`, parsed.value] : null;
+      } catch {
+        return null; // a missing file may come back as the app's index.html: only a real grid counts
+      }
+    }),
+  ).then((all) => new Map(all.filter((e) => e !== null)));
+  return shippedRuns;
+}
+
 const key = (t: number, tap: string) => `${t}|${tap}`;
 
-export function summarize(id: string, r: ProbeGridResult): ProbeRunSummary {
+export function summarize(id: string, r: ProbeGridResult, shipped = false): ProbeRunSummary {
   const best = bestCell(r.cells);
   return {
     id,
@@ -81,6 +105,7 @@ export function summarize(id: string, r: ProbeGridResult): ProbeRunSummary {
     baseline: r.baseline?.accuracy ?? null,
     cells: r.cells.length,
     doneCells: r.cells.filter((c) => c.status === 'done').length,
+    shipped,
   };
 }
 
@@ -97,7 +122,7 @@ export async function runProbing(
   onProgress: ProgressCallback,
   onEvent: (e: ProbeEvent) => void,
 ): Promise<{ id: string; result: ProbeGridResult }> {
-  const id = `probe-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const id = newRunId();
   last = null;
   const run: LastRun = {
     id,
@@ -239,15 +264,32 @@ export async function cellNeighbours(
 }
 
 export async function listProbeRuns(): Promise<ProbeRunSummary[]> {
-  return (await runStore().list()).map((m) => m.summary);
+  const shipped = [...(await listShippedRuns())].map(([id, r]) => summarize(id, r, true));
+  const stored = (await runStore().list()).map((m) => ({ ...m.summary, shipped: false }));
+  return [...shipped, ...stored];
 }
 
 export async function loadProbeRun(id: string): Promise<ProbeGridResult> {
+  if (id.startsWith(SHIPPED_PREFIX)) {
+    const shipped = (await listShippedRuns()).get(id);
+    if (!shipped) throw new Error(`No shipped probe grid ${id.slice(SHIPPED_PREFIX.length)}.`);
+    return shipped;
+  }
   const stored = await runStore().load(id);
   if (!stored) throw new Error('This probe run is no longer stored in the browser.');
   return stored.payload;
 }
 
 export async function deleteProbeRun(id: string): Promise<void> {
+  if (id.startsWith(SHIPPED_PREFIX)) throw new Error('A shipped probe grid cannot be deleted.');
   await runStore().remove(id);
+}
+
+export async function importProbeRun(fileName: string, text: string): Promise<ProbeRunSummary> {
+  const parsed = parseProbeGridJson(text, fileName);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const id = newRunId();
+  const summary = summarize(id, parsed.value);
+  await runStore().save({ id, createdAt: parsed.value.createdAt, summary }, parsed.value);
+  return summary;
 }

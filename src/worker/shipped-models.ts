@@ -6,11 +6,11 @@
 import type { ModelSummary, RecordedQuality } from './api';
 
 /** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
-const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
+export const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
 
 export const SHIPPED_PREFIX = 'shipped:';
 
-const modelUrl = (dir: string, file: string) =>
+export const modelUrl = (dir: string, file: string) =>
   new URL(`${import.meta.env.BASE_URL}models/${dir}/${file}`, self.location.origin).href;
 
 let listing: Promise<ModelSummary[]> | null = null;
@@ -68,10 +68,13 @@ async function cardSummary(dir: string): Promise<ModelSummary | null> {
   }
 }
 
+/** Whether this context can fetch the app's own files (a worker or page; not Node). */
+export const canFetchShipped = (): boolean =>
+  typeof self !== 'undefined' && typeof fetch !== 'undefined' && !!self.location;
+
 /** The shipped models that are present (looked up once per session). */
 export function listShipped(): Promise<ModelSummary[]> {
-  if (typeof self === 'undefined' || typeof fetch === 'undefined' || !self.location)
-    return Promise.resolve([]);
+  if (!canFetchShipped()) return Promise.resolve([]);
   listing ??= Promise.all(SHIPPED_DIRS.map(cardSummary)).then((all) =>
     all.filter((s): s is ModelSummary => s !== null),
   );

@@ -10,6 +10,7 @@ export {
   tapNames,
 } from './features';
 export { type GridCallbacks, type GridProgress, ProbeInputError, runProbeGrid } from './grid';
+export { parseProbeGridJson } from './grid-json';
 export {
   type CheckedProbeInput,
   checkProbeInput,
