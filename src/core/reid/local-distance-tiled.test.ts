@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
 import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fixtures';
 import { localDistanceValues } from './local-distance-reference';
-import { computeLocalDistances, planTiles } from './local-distance-tiled';
+import { computeLocalDistances, gramTilePlan, planTiles } from './local-distance-tiled';
 
 describe('tile plans', () => {
   it('keep every buffer within the budget and every dispatch within the workgroup limit', () => {
@@ -46,6 +46,42 @@ describe('tile plans', () => {
       maxWorkgroupsPerDimension: 65535,
     });
     expect(plan).toEqual({ queryTile: 482, galleryTile: 15913, queryTiles: 7, galleryTiles: 1 });
+  });
+
+  it('Gram-path tiles: the Gram within the budget (but for lane padding), whole gallery lanes, everything covered', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20000 }),
+        fc.integer({ min: 0, max: 20000 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 2048 }),
+        fc.integer({ min: 4 * 1024, max: 64 * 1024 * 1024 }),
+        (nq, ng, h, c, budget) => {
+          const plan = gramTilePlan(nq, ng, h, c, budget);
+          const lanes = 4; // the SIMD kernel's, available in Node
+          expect(plan.galleryTile % lanes).toBe(0);
+          const pairs = Math.floor(budget / (4 * h * h));
+          if (plan.galleryTile <= pairs) {
+            expect(plan.queryTile * plan.galleryTile * h * h * 4).toBeLessThanOrEqual(budget);
+          } else {
+            // A budget under one lane-rounded row: one query, the gallery tile only rounded up to the lanes.
+            expect(plan.queryTile).toBe(1);
+            expect(plan.galleryTile).toBeLessThan(pairs + lanes);
+          }
+          expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
+          expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
+          expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
+          expect(plan.galleryTile * (plan.galleryTiles - 1)).toBeLessThan(Math.max(ng, 1));
+        },
+      ),
+    );
+    // 1,000 × 5,000 at H = 8 in 1 MiB: 4,096 pairs per tile, 16 queries × 256 gallery images.
+    expect(gramTilePlan(1000, 5000, 8, 128, 2 ** 20)).toEqual({
+      queryTile: 16,
+      galleryTile: 252,
+      queryTiles: 63,
+      galleryTiles: 20,
+    });
   });
 
   it('refuses a budget smaller than one image', () => {

@@ -32,8 +32,11 @@ import type { LocalDistances } from './local-distance-reference';
 /** Default budget per buffer: small enough for any WebGPU device (the spec's minimum limit is 128 MiB). */
 export const DEFAULT_TILE_BYTES = 64 * 1024 * 1024;
 
-/** Budget of one Gram tile on the 'gram' path. */
-export const GRAM_TILE_BYTES = 16 * 1024 * 1024;
+/**
+ * Budget of one Gram tile on the 'gram' path: the SIMD kernel reads a tile right after the matmul wrote it
+ * and the readback copied it, so a tile that stays in the caches (1 MiB; was 16 MiB) is read much faster.
+ */
+export const GRAM_TILE_BYTES = 1024 * 1024;
 
 export type LocalDistanceMethod = 'auto' | 'kernel' | 'gram';
 
@@ -109,10 +112,8 @@ export function activeTileLimits(maxBufferBytes = DEFAULT_TILE_BYTES): TileLimit
 }
 
 /**
- * The tiles `computeLocalDistances` takes: for the kernel, the device's limits; for the Gram path, tiles of
- * at most GRAM_TILE_BYTES (a Gram tile is read once right after it is made: small tiles stay in cache,
- * ~1.5× faster than 64 MiB ones) with gallery tiles a multiple of 4 for the SIMD kernel (a tile of 1 to 3
- * images then grows past the budget).
+ * The tiles `computeLocalDistances` takes: for the kernel, the device's limits; for the Gram path,
+ * `gramTilePlan` within GRAM_TILE_BYTES.
  */
 export function localDistanceTilePlan(
   numQuery: number,
@@ -121,16 +122,44 @@ export function localDistanceTilePlan(
   channels: number,
   { useKernel, maxBufferBytes }: { useKernel: boolean; maxBufferBytes?: number },
 ): TilePlan {
-  const limits = activeTileLimits(
-    useKernel ? maxBufferBytes : Math.min(maxBufferBytes ?? GRAM_TILE_BYTES, GRAM_TILE_BYTES),
-  );
-  const planned = planTiles(numQuery, numGallery, stripes, channels, {
-    ...limits,
-    bytesPerPair: useKernel ? 8 : 4 * stripes * stripes,
+  if (!useKernel) {
+    const budget = Math.min(maxBufferBytes ?? GRAM_TILE_BYTES, GRAM_TILE_BYTES);
+    return gramTilePlan(numQuery, numGallery, stripes, channels, budget);
+  }
+  return planTiles(numQuery, numGallery, stripes, channels, {
+    ...activeTileLimits(maxBufferBytes),
+    bytesPerPair: 8,
   });
-  const lanes = useKernel || !simdGramKernelAvailable() ? 1 : GALLERY_LANES;
-  const galleryTile = Math.ceil(planned.galleryTile / lanes) * lanes;
-  return { ...planned, galleryTile, galleryTiles: Math.ceil(numGallery / galleryTile) };
+}
+
+/**
+ * Gram-path tiles: a Gram tile ([qt·h, h·gt] floats) within `budget` bytes, about 16 gallery images per
+ * query (wide enough for an efficient matmul, while the tile is still in cache when the SIMD kernel reads
+ * it), the gallery tile a multiple of 4 for the kernel's lanes (a tile of 1 to 3 images then grows past
+ * the budget), and neither side's features past the budget.
+ */
+export function gramTilePlan(
+  numQuery: number,
+  numGallery: number,
+  stripes: number,
+  channels: number,
+  budget: number,
+): TilePlan {
+  const lanes = simdGramKernelAvailable() ? GALLERY_LANES : 1;
+  const roundUp = (n: number) => Math.ceil(n / lanes) * lanes;
+  const maxImages = Math.max(1, Math.floor(budget / (stripes * channels * 4)));
+  const pairs = Math.max(1, Math.floor(budget / (4 * stripes * stripes)));
+  const wide = Math.max(1, Math.min(numGallery, maxImages, pairs, Math.floor(Math.sqrt(16 * pairs))));
+  const galleryTiles = Math.max(1, Math.ceil(numGallery / wide));
+  const galleryTile = roundUp(Math.max(1, Math.ceil(numGallery / galleryTiles)));
+  const tall = Math.max(1, Math.min(numQuery, maxImages, Math.floor(pairs / galleryTile)));
+  const queryTiles = Math.max(1, Math.ceil(numQuery / tall));
+  return {
+    queryTile: Math.max(1, Math.ceil(numQuery / queryTiles)),
+    galleryTile,
+    queryTiles,
+    galleryTiles: Math.max(1, Math.ceil(numGallery / galleryTile)),
+  };
 }
 
 /** `count` images starting at `first`, zero-padded to `tile` images. */
