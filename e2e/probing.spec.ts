@@ -130,20 +130,25 @@ const doneCells = (g: GridFile) => g.cells.filter((c) => c.status === 'done').le
 const bestPercent = (g: GridFile) =>
   `${(100 * Math.max(...g.cells.map((c) => c.accuracy ?? 0))).toFixed(1)}%`;
 
-test("the shipped UNet's grid (npm run probe) is listed read-only and opens; grids import from JSON, damaged ones are refused", async ({
+test("the shipped models' grids (npm run probe) are listed read-only and open; grids import from JSON, damaged ones are refused", async ({
   page,
 }) => {
-  const shipped: GridFile = JSON.parse(readFileSync('public/models/mnist-unet-small/probe.json', 'utf8'));
-  const ditFile = 'results/probe-mnist-dit-small/probe.json';
-  const dit: GridFile = JSON.parse(readFileSync(ditFile, 'utf8'));
+  const unet: GridFile = JSON.parse(readFileSync('public/models/mnist-unet-small/probe.json', 'utf8'));
+  const shippedDit: GridFile = JSON.parse(readFileSync('public/models/mnist-dit-small/probe.json', 'utf8'));
+  // An older DiT's grid, as another browser would have exported it.
+  const olderDitFile = 'results/probe-mnist-dit-small/probe.json';
+  const olderDit: GridFile = JSON.parse(readFileSync(olderDitFile, 'utf8'));
   await openApp(page, '/?backend=wasm#/probing');
   const runs = page.getByTestId('probe-runs');
-  const row = runs.getByRole('row', { name: /shipped/ });
-  await expect(row).toHaveCount(1);
-  await expect(row).toContainText(bestPercent(shipped));
-  await expect(row.getByTitle('Delete')).toHaveCount(0);
-  await row.getByRole('button', { name: 'Open' }).click();
-  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(shipped)));
+  const shipped = runs.getByRole('row').filter({ hasText: 'shipped' });
+  await expect(shipped).toHaveCount(2);
+  const unetRow = shipped.filter({ hasText: 'UNET' });
+  const ditRow = shipped.filter({ hasText: 'DIT' });
+  await expect(unetRow).toContainText(bestPercent(unet));
+  await expect(ditRow).toContainText(bestPercent(shippedDit));
+  await expect(shipped.getByTitle('Delete')).toHaveCount(0);
+  await unetRow.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(unet)));
   await expect(page.getByTestId('best-cell')).toHaveCount(1);
 
   // A damaged file is refused with the reason; a grid exported elsewhere joins the list.
@@ -157,17 +162,12 @@ test("the shipped UNet's grid (npm run probe) is listed read-only and opens; gri
   await page.getByTestId('probe-import').setInputFiles({
     name: 'dit.json',
     mimeType: 'application/json',
-    buffer: readFileSync(ditFile),
+    buffer: readFileSync(olderDitFile),
   });
-  await expect(runs.getByRole('row', { name: /mnist-dit-small/ })).toContainText(bestPercent(dit));
-  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(dit)));
-  await runs
-    .getByRole('row', { name: /shipped/ })
-    .getByRole('checkbox')
-    .check();
-  await runs
-    .getByRole('row', { name: /mnist-dit-small/ })
-    .getByRole('checkbox')
-    .check();
+  const imported = runs.getByRole('row').filter({ hasText: 'mnist-dit-small', hasNotText: 'shipped' });
+  await expect(imported).toContainText(bestPercent(olderDit));
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', String(doneCells(olderDit)));
+  await unetRow.getByRole('checkbox').check();
+  await imported.getByRole('checkbox').check();
   await expect(page.getByTestId('compare-heatmap-1')).toBeVisible();
 });
