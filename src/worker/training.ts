@@ -13,6 +13,7 @@ import { presetConfig } from '../core/diffusion/train/presets';
 import { EMA_PREFIX, readTrainingCheckpoint } from '../core/diffusion/train/train-checkpoint';
 import {
   DEFAULT_TRAIN_SETTINGS,
+  lrProblem,
   NonFiniteLossError,
   type StepResult,
   type TrainSettings,
@@ -159,9 +160,9 @@ export class TrainingController {
     this.ensureIdle();
     checkSchedule(request);
     checkInt('batchSize', request.batchSize);
-    if (!Number.isFinite(request.lr) || request.lr <= 0) {
-      throw new Error(`The learning rate must be a positive number; got ${request.lr}.`);
-    }
+    // Before the data set is fetched: a bad rate is refused at once.
+    const badRate = lrProblem(request.lr);
+    if (badRate) throw new Error(badRate);
     const { dataset, trainIndices } = await this.deps.resolveData(request.datasetId);
     if (dataset.labels.length === 0 || dataset.pixels.length === 0 || trainIndices.length === 0) {
       throw new Error(`The data set "${dataset.name}" is empty: there is nothing to train on.`);

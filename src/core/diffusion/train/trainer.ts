@@ -74,6 +74,11 @@ export function learningRateAt(step: number, s: Pick<TrainSettings, 'lr' | 'warm
   return s.lr * warm * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
+/** Why `lr` is not a usable peak learning rate, or null. */
+export function lrProblem(lr: number): string | null {
+  return Number.isFinite(lr) && lr > 0 ? null : `The learning rate must be a positive number; got ${lr}.`;
+}
+
 /** Why `decay` is not a usable schedule, or null. */
 export function lrDecayProblem(decay: LrDecay | undefined): string | null {
   if (!decay) return null;

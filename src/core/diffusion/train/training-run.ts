@@ -15,6 +15,7 @@ import {
   DiffusionTrainer,
   type LrDecay,
   lrDecayProblem,
+  lrProblem,
   type StepResult,
   type TrainSettings,
 } from './trainer';
@@ -92,11 +93,7 @@ export class TrainingRun {
     const state = readTrainingCheckpoint(bytes, name);
     if (!state.ok) return state;
     const { online, ema, adam, record, configJson } = state.value;
-    const lrProblem =
-      changes.lr !== undefined && !(Number.isFinite(changes.lr) && changes.lr > 0)
-        ? `The learning rate must be a positive number; got ${changes.lr}.`
-        : null;
-    const problem = lrProblem ?? datasetProblem(online, dataset);
+    const problem = datasetProblem(online, dataset);
     if (problem) {
       online.dispose();
       ema.dispose();
@@ -135,11 +132,12 @@ export class TrainingRun {
     history: [number, number][],
     wallSeconds: number,
   ): Result<TrainingRun> {
-    const decayProblem = lrDecayProblem(settings.decay);
-    if (decayProblem) {
+    // Checked here, so a new run and a resumed one with a new rate or decay are refused alike.
+    const settingsProblem = lrProblem(settings.lr) ?? lrDecayProblem(settings.decay);
+    if (settingsProblem) {
       online.dispose();
       ema.dispose();
-      return err(decayProblem);
+      return err(settingsProblem);
     }
     try {
       const source = new BatchSource(dataset, trainIndices, settings.batchSize, settings.seed, {
