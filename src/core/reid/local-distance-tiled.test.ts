@@ -11,17 +11,34 @@ import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fi
 import { localDistanceValues } from './local-distance-reference';
 import { computeLocalDistances, gramTilePlan, planTiles } from './local-distance-tiled';
 
+/** Problem sizes up to beyond Market-1501's: queries, gallery images, stripes H, channels c. */
+const problemSize = fc.tuple(
+  fc.integer({ min: 0, max: 20000 }),
+  fc.integer({ min: 0, max: 20000 }),
+  fc.integer({ min: 1, max: 16 }),
+  fc.integer({ min: 1, max: 2048 }),
+);
+
+/** Every plan covers the problem, and balanced tiles waste less than one tile to padding. */
+function expectCoveredAndBalanced(
+  plan: { queryTile: number; galleryTile: number; queryTiles: number; galleryTiles: number },
+  nq: number,
+  ng: number,
+): void {
+  expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
+  expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
+  expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
+  expect(plan.galleryTile * (plan.galleryTiles - 1)).toBeLessThan(Math.max(ng, 1));
+}
+
 describe('tile plans', () => {
   it('keep every buffer within the budget and every dispatch within the workgroup limit', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 20000 }),
-        fc.integer({ min: 0, max: 20000 }),
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 1, max: 2048 }),
+        problemSize,
         fc.integer({ min: 16 * 1024, max: 256 * 1024 * 1024 }),
         fc.integer({ min: 1, max: 65535 }),
-        (nq, ng, h, c, maxBufferBytes, maxWorkgroupsPerDimension) => {
+        ([nq, ng, h, c], maxBufferBytes, maxWorkgroupsPerDimension) => {
           fc.pre(h * c * 4 <= maxBufferBytes);
           const plan = planTiles(nq, ng, h, c, { maxBufferBytes, maxWorkgroupsPerDimension });
           const perTile = Math.floor(64 / h);
@@ -30,11 +47,7 @@ describe('tile plans', () => {
           expect(2 * plan.queryTile * plan.galleryTile * 4).toBeLessThanOrEqual(maxBufferBytes);
           expect(Math.ceil(plan.galleryTile / perTile)).toBeLessThanOrEqual(maxWorkgroupsPerDimension);
           expect(Math.ceil(plan.queryTile / perTile)).toBeLessThanOrEqual(maxWorkgroupsPerDimension);
-          expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
-          expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
-          // Balanced: padding wastes less than one tile.
-          expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
-          expect(plan.galleryTile * (plan.galleryTiles - 1)).toBeLessThan(Math.max(ng, 1));
+          expectCoveredAndBalanced(plan, nq, ng);
         },
       ),
     );
@@ -51,12 +64,9 @@ describe('tile plans', () => {
   it('Gram-path tiles: the Gram within the budget (but for lane padding), whole gallery lanes, everything covered', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 20000 }),
-        fc.integer({ min: 0, max: 20000 }),
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 1, max: 2048 }),
+        problemSize,
         fc.integer({ min: 4 * 1024, max: 64 * 1024 * 1024 }),
-        (nq, ng, h, c, budget) => {
+        ([nq, ng, h, c], budget) => {
           const plan = gramTilePlan(nq, ng, h, c, budget);
           const lanes = 4; // the SIMD kernel's, available in Node
           expect(plan.galleryTile % lanes).toBe(0);
@@ -68,10 +78,7 @@ describe('tile plans', () => {
             expect(plan.queryTile).toBe(1);
             expect(plan.galleryTile).toBeLessThan(pairs + lanes);
           }
-          expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
-          expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
-          expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
-          expect(plan.galleryTile * (plan.galleryTiles - 1)).toBeLessThan(Math.max(ng, 1));
+          expectCoveredAndBalanced(plan, nq, ng);
         },
       ),
     );
