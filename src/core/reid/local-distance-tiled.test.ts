@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
 import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fixtures';
 import { localDistanceValues } from './local-distance-reference';
-import { computeLocalDistances, gramTilePlan, planTiles } from './local-distance-tiled';
+import { computeLocalDistances, gramTilePlan, mirrorUpperTriangle, planTiles } from './local-distance-tiled';
 
 /** Problem sizes up to beyond Market-1501's: queries, gallery images, stripes H, channels c. */
 const problemSize = fc.tuple(
@@ -91,6 +91,16 @@ describe('tile plans', () => {
     });
   });
 
+  it('mirrorUpperTriangle copies the upper triangle onto the lower one, across block edges', () => {
+    for (const n of [0, 1, 3, 64, 65, 130]) {
+      const m = Float32Array.from({ length: n * n }, (_, k) => k);
+      mirrorUpperTriangle(m, n);
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < n; c++) expect(m[r * n + c]).toBe(c >= r ? r * n + c : c * n + r);
+      }
+    }
+  });
+
   it('refuses a budget smaller than one image', () => {
     expect(() => planTiles(1, 1, 8, 128, { maxBufferBytes: 1000, maxWorkgroupsPerDimension: 65535 })).toThrow(
       /does not fit/,
@@ -165,6 +175,44 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
     const self = await computeLocalDistances(q, q, { method: 'gram' });
     expect([0, 5, 10, 15].map((k) => self.unaligned.data[k])).toEqual([0, 0, 0, 0]);
   });
+
+  it.each([
+    // [images, H, c, bytes per buffer]
+    [37, 8, 16, 4 * 1024],
+    [23, 2, 5, 256],
+    [9, 4, 8, 64 * 1024 * 1024], // one tile
+  ])(
+    'a set against itself (%d images, H=%d, c=%d, %d-byte tiles): about half the tiles, the same distances, exactly symmetric',
+    async (n, h, c, bytes) => {
+      const set = randomStripes(n, h, c, n + 5, 0.3);
+      const copy = { ...set, data: set.data.slice() }; // the same values, not recognised as the same set
+      for (const method of ['kernel', 'gram'] as const) {
+        const tiles = { self: 0, copy: 0 };
+        const self = await computeLocalDistances(set, set, {
+          method,
+          maxBufferBytes: bytes,
+          onProgress: (_, total) => {
+            tiles.self = total;
+          },
+        });
+        const full = await computeLocalDistances(set, copy, {
+          method,
+          maxBufferBytes: bytes,
+          onProgress: (_, total) => {
+            tiles.copy = total;
+          },
+        });
+        if (tiles.copy > 1) expect(tiles.self, method).toBeLessThan(tiles.copy);
+        for (const which of ['aligned', 'unaligned'] as const) {
+          const d = self[which].data;
+          for (let r = 0; r < n; r++) {
+            for (let k = 0; k < n; k++) expect(d[r * n + k]).toBe(d[k * n + r]);
+          }
+          expect(errorStats(d, full[which].data).elementwise, `${method} ${which}`).toBeLessThan(1e-5);
+        }
+      }
+    },
+  );
 
   it('can skip the unaligned matrix, handles empty sets, and stops when aborted', async () => {
     const q = randomStripes(6, 4, 8, 1);

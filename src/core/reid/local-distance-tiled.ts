@@ -272,7 +272,7 @@ function gramRunner(
 
 /**
  * The aligned and unaligned local distances of every query × gallery pair, computed tile by tile on the
- * active backend and read back.
+ * active backend and read back. Passing one set as both (the same `data`) computes about half the tiles.
  */
 export async function computeLocalDistances(
   query: StripeFeatures,
@@ -292,8 +292,14 @@ export async function computeLocalDistances(
   });
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
-  const total = plan.queryTiles * plan.galleryTiles;
   const { queryTile: qt, galleryTile: gt } = plan;
+  // A set against itself (re-ranking's query × query and gallery × gallery): the local distance is
+  // symmetric (the shortest path through the transposed stripe matrix is the same path, transposed), so
+  // only the tiles that reach the upper triangle are computed and the lower one is mirrored from it.
+  const symmetric = query.data === gallery.data && query.count === gallery.count;
+  const queryEnd = (g0: number) => (symmetric ? Math.min(query.count, g0 + gt) : query.count);
+  let total = 0;
+  for (let g0 = 0; g0 < gallery.count; g0 += gt) total += Math.ceil(queryEnd(g0) / qt);
 
   // Copies a finished tile [2, qt, gt] into the result rows, dropping padded queries and gallery images.
   const store = (values: Float32Array, q0: number, g0: number) => {
@@ -326,7 +332,7 @@ export async function computeLocalDistances(
     for (let g0 = 0; g0 < gallery.count; g0 += gt) {
       const runner = (useKernel ? kernelRunner : gramRunner)(query, gallery, g0, plan);
       try {
-        for (let q0 = 0; q0 < query.count; q0 += qt) {
+        for (let q0 = 0; q0 < queryEnd(g0); q0 += qt) {
           options.signal?.throwIfAborted();
           const tile = runner.run(q0);
           // Queue this tile's readback, then wait for the previous one: the device works meanwhile.
@@ -346,6 +352,28 @@ export async function computeLocalDistances(
       tile.out.dispose();
     }
   }
+  if (symmetric) {
+    mirrorUpperTriangle(aligned, query.count);
+    if (withUnaligned) mirrorUpperTriangle(unaligned, query.count);
+  }
   const matrix = (data: Float32Array) => ({ rows: query.count, cols: gallery.count, data });
   return { aligned: matrix(aligned), unaligned: matrix(unaligned) };
+}
+
+/**
+ * Copies the upper triangle of an n × n row-major matrix onto the lower one (m[r][c] = m[c][r], c < r),
+ * in square blocks so that the column-wise reads stay in cache.
+ */
+export function mirrorUpperTriangle(m: Float32Array, n: number): void {
+  const block = 64;
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    for (let c0 = 0; c0 <= r0; c0 += block) {
+      const c1 = Math.min(n, c0 + block);
+      for (let r = r0; r < r1; r++) {
+        const end = Math.min(c1, r);
+        for (let c = c0; c < end; c++) m[r * n + c] = m[c * n + r];
+      }
+    }
+  }
 }
