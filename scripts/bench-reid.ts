@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { errorStats, randomStripes } from '../src/core/reid/distances.fixtures';
 import { normalizeStripes, type StripeFeatures, stripeFeatures } from '../src/core/reid/features';
+import type { LocalDistancePool } from '../src/core/reid/local-distance-pool';
 import type { LocalDistances } from '../src/core/reid/local-distance-reference';
 import { localDistanceValues } from '../src/core/reid/local-distance-reference';
 import { localDistanceByTfOps } from '../src/core/reid/local-distance-tfops';
@@ -30,7 +31,7 @@ import {
   localDistanceTilePlan,
 } from '../src/core/reid/local-distance-tiled';
 import { startNodeWebGPU } from './lib/node-webgpu';
-import { LocalDistanceThreads } from './lib/parallel-local-distances';
+import { startLocalDistanceThreads } from './lib/parallel-local-distances';
 
 /** huanghoujing's numpy `low_memory_local_dist` on this 2-core machine (the issue's figure). */
 export const NUMPY_PAIRS_PER_SECOND = 0.12e6;
@@ -140,10 +141,10 @@ async function runPath(
   return pack(distances, nq, ng);
 }
 
-let pool: LocalDistanceThreads | null = null;
+let pool: LocalDistancePool | null = null;
 /** The worker threads of 'gram-threads', started on first use and kept (closed at the end of the bench). */
 const threadPool = () => {
-  pool ??= LocalDistanceThreads.start();
+  pool ??= startLocalDistanceThreads();
   return pool;
 };
 

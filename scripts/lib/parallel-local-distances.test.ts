@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorStats, randomStripes } from '../../src/core/reid/distances.fixtures';
 import { localDistanceValues } from '../../src/core/reid/local-distance-reference';
-import { computeLocalDistancesInThreads, LocalDistanceThreads } from './parallel-local-distances';
+import { computeLocalDistancesInThreads, startLocalDistanceThreads } from './parallel-local-distances';
 
 describe('local distances on worker threads', () => {
   it('two threads over small gallery ranges give the reference distances, every pair once', async () => {
@@ -22,7 +22,7 @@ describe('local distances on worker threads', () => {
   }, 60_000);
 
   it('a pool of threads serves several problems of different shapes', async () => {
-    const pool = LocalDistanceThreads.start(2);
+    const pool = startLocalDistanceThreads(2);
     try {
       for (const [nq, ng, h, c, seed] of [
         [9, 13, 4, 16, 1],
@@ -36,6 +36,18 @@ describe('local distances on worker threads', () => {
       }
     } finally {
       await pool.close();
+    }
+  }, 60_000);
+
+  it('a set against itself: only ranges of the upper triangle, mirrored, the reference distances', async () => {
+    const [n, h, c] = [29, 8, 16];
+    const set = randomStripes(n, h, c, 7);
+    const expected = localDistanceValues(set.data, n, set.data, n, h, c);
+    const result = await computeLocalDistancesInThreads(set, set, { threads: 2, galleryPerRange: 4 });
+    expect(errorStats(result.aligned.data, expected.subarray(0, n * n)).elementwise).toBeLessThan(1e-5);
+    expect(errorStats(result.unaligned.data, expected.subarray(n * n)).elementwise).toBeLessThan(1e-5);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < r; k++) expect(result.aligned.data[r * n + k]).toBe(result.aligned.data[k * n + r]);
     }
   }, 60_000);
 
