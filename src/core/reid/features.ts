@@ -118,6 +118,21 @@ export function checkFinite(what: string, data: Float32Array): void {
   }
 }
 
+/** Throws unless two feature sets can be compared: the same stripe shape and every value finite. */
+export function checkComparable(what: string, query: StripeFeatures, gallery: StripeFeatures): void {
+  checkSameStripes(what, query, gallery);
+  checkFinite('query features', query.data);
+  checkFinite('gallery features', gallery.data);
+}
+
+/**
+ * Whether query and gallery are one set (the same data), as re-ranking's query × query and gallery ×
+ * gallery: the local distance matrix is then symmetric (the shortest path through the transposed stripe
+ * matrix is the same path, transposed), so only its upper triangle needs computing.
+ */
+export const isOneSet = (query: StripeFeatures, gallery: StripeFeatures): boolean =>
+  query.data === gallery.data && query.count === gallery.count;
+
 /** Throws unless 0 ≤ index < count. */
 export function checkIndex(what: string, index: number, count: number): void {
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {

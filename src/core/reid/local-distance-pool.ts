@@ -5,7 +5,7 @@
  * of the queries: a gallery tile costs a layout change, norms and an upload to prepare and a query tile
  * costs nothing, so each gallery image is prepared once, however many ranges there are.
  */
-import { checkFinite, checkSameStripes, type StripeFeatures } from './features';
+import { checkComparable, isOneSet, type StripeFeatures } from './features';
 import type { RangeReply, RangeRequest, RangeSetup } from './local-distance-range';
 import type { LocalDistances } from './local-distance-reference';
 import { mirrorUpperTriangle } from './local-distance-tiled';
@@ -53,14 +53,12 @@ export class LocalDistancePool {
     gallery: StripeFeatures,
     options: PoolComputeOptions = {},
   ): Promise<LocalDistances> {
-    checkSameStripes('LocalDistancePool.compute', query, gallery);
-    checkFinite('query features', query.data);
-    checkFinite('gallery features', gallery.data);
+    checkComparable('LocalDistancePool.compute', query, gallery);
     options.signal?.throwIfAborted();
     if (this.workers.length === 0) throw new Error('LocalDistancePool: no workers (closed after an abort?)');
     const nq = query.count;
     const ng = gallery.count;
-    const symmetric = query.data === gallery.data && nq === ng;
+    const symmetric = isOneSet(query, gallery);
     const withUnaligned = options.unaligned ?? true;
     // Multiples of 4 keep the SIMD kernel's gallery tiles free of padding.
     const perRange =

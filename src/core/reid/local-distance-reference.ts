@@ -7,7 +7,7 @@
  * whose stripes stay in cache while each query's H stripes pass over them; per pair the H×H matrix goes
  * through the transform and the row-by-row shortest path in preallocated scratch arrays.
  */
-import { checkFinite, checkSameStripes, type DistanceMatrix, type StripeFeatures } from './features';
+import { checkComparable, type DistanceMatrix, type StripeFeatures } from './features';
 import { gramBlock, squaredNorms } from './gram';
 import { diagonalSum, shortestPathDistance } from './shortest-path';
 import { stripeDistanceFromEuclidean } from './stripe-distance';
@@ -69,9 +69,7 @@ export function localDistanceValues(
 
 /** The aligned and unaligned local distance matrices of every query × gallery pair, on the CPU. */
 export function localDistances(query: StripeFeatures, gallery: StripeFeatures): LocalDistances {
-  checkSameStripes('localDistances', query, gallery);
-  checkFinite('query features', query.data);
-  checkFinite('gallery features', gallery.data);
+  checkComparable('localDistances', query, gallery);
   const values = localDistanceValues(
     query.data,
     query.count,

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { checkFinite, checkSameStripes, type StripeFeatures } from './features';
+import { checkComparable, isOneSet, type StripeFeatures } from './features';
 import { squaredNorms } from './gram';
 import { localDistancesFromGram, transposeStripes } from './local-distance-gram';
 import {
@@ -279,9 +279,7 @@ export async function computeLocalDistances(
   gallery: StripeFeatures,
   options: TiledLocalDistanceOptions = {},
 ): Promise<LocalDistances> {
-  checkSameStripes('computeLocalDistances', query, gallery);
-  checkFinite('query features', query.data);
-  checkFinite('gallery features', gallery.data);
+  checkComparable('computeLocalDistances', query, gallery);
   const { stripes, channels } = query;
   const withUnaligned = options.unaligned ?? true;
   const method = options.method ?? 'auto';
@@ -293,10 +291,8 @@ export async function computeLocalDistances(
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
   const { queryTile: qt, galleryTile: gt } = plan;
-  // A set against itself (re-ranking's query × query and gallery × gallery): the local distance is
-  // symmetric (the shortest path through the transposed stripe matrix is the same path, transposed), so
-  // only the tiles that reach the upper triangle are computed and the lower one is mirrored from it.
-  const symmetric = query.data === gallery.data && query.count === gallery.count;
+  // One set against itself: only the tiles that reach the upper triangle, the lower one mirrored from it.
+  const symmetric = isOneSet(query, gallery);
   const queryEnd = (g0: number) => (symmetric ? Math.min(query.count, g0 + gt) : query.count);
   let total = 0;
   for (let g0 = 0; g0 < gallery.count; g0 += gt) total += Math.ceil(queryEnd(g0) / qt);
