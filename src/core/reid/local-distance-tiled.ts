@@ -113,23 +113,32 @@ export function activeTileLimits(maxBufferBytes = DEFAULT_TILE_BYTES): TileLimit
 
 /**
  * The tiles `computeLocalDistances` takes: for the kernel, the device's limits; for the Gram path,
- * `gramTilePlan` within GRAM_TILE_BYTES.
+ * `gramTilePlan` within GRAM_TILE_BYTES. For one set against itself (`oneSet`) the kernel's tiles are
+ * square, so that skipping the tiles below the diagonal skips work (the kernel's plan is otherwise one
+ * gallery tile as wide as the whole set).
  */
 export function localDistanceTilePlan(
   numQuery: number,
   numGallery: number,
   stripes: number,
   channels: number,
-  { useKernel, maxBufferBytes }: { useKernel: boolean; maxBufferBytes?: number },
+  {
+    useKernel,
+    maxBufferBytes,
+    oneSet = false,
+  }: { useKernel: boolean; maxBufferBytes?: number; oneSet?: boolean },
 ): TilePlan {
   if (!useKernel) {
     const budget = Math.min(maxBufferBytes ?? GRAM_TILE_BYTES, GRAM_TILE_BYTES);
     return gramTilePlan(numQuery, numGallery, stripes, channels, budget);
   }
-  return planTiles(numQuery, numGallery, stripes, channels, {
+  const plan = planTiles(numQuery, numGallery, stripes, channels, {
     ...activeTileLimits(maxBufferBytes),
     bytesPerPair: 8,
   });
+  // A gallery tile no wider than the query tile is within every limit the wider one met.
+  if (!oneSet || plan.galleryTile <= plan.queryTile) return plan;
+  return { ...plan, galleryTile: plan.queryTile, galleryTiles: plan.queryTiles };
 }
 
 /**
@@ -284,15 +293,16 @@ export async function computeLocalDistances(
   const withUnaligned = options.unaligned ?? true;
   const method = options.method ?? 'auto';
   const useKernel = method === 'kernel' || (method === 'auto' && tf.getBackend() === 'webgpu');
+  // One set against itself: only the tiles that reach the upper triangle, the lower one mirrored from it.
+  const symmetric = isOneSet(query, gallery);
   const plan = localDistanceTilePlan(query.count, gallery.count, stripes, channels, {
     useKernel,
     maxBufferBytes: options.maxBufferBytes,
+    oneSet: symmetric,
   });
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
   const { queryTile: qt, galleryTile: gt } = plan;
-  // One set against itself: only the tiles that reach the upper triangle, the lower one mirrored from it.
-  const symmetric = isOneSet(query, gallery);
   const queryEnd = (g0: number) => (symmetric ? Math.min(query.count, g0 + gt) : query.count);
   let total = 0;
   for (let g0 = 0; g0 < gallery.count; g0 += gt) total += Math.ceil(queryEnd(g0) / qt);

@@ -147,4 +147,18 @@ describe('local distance WGSL on webgpu', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('a set against itself on square tiles: the upper triangle as one kernel call gives it, mirrored', async () => {
+    const set = randomStripes(29, 8, 4, 13, 0.1);
+    const whole = await onDevice(set, set);
+    // 128 bytes per image: one gallery tile of 29 and query tiles of 15 but for the square tiles (2 × 2, 3 run).
+    const self = await computeLocalDistances(set, set, { maxBufferBytes: 4 * 1024 });
+    for (let r = 0; r < 29; r++) {
+      for (let k = 0; k < 29; k++) {
+        const upper = Math.min(r, k) * 29 + Math.max(r, k);
+        expect(self.aligned.data[r * 29 + k]).toBe(whole[upper]);
+        expect(self.unaligned.data[r * 29 + k]).toBe(whole[29 * 29 + upper]);
+      }
+    }
+  });
 });
