@@ -1,8 +1,7 @@
 /**
  * One worker's share of a parallel local-distance problem: a range of gallery images against the queries,
  * computed by the Gram path on this worker's own tfjs-wasm and written into result matrices shared by every
- * worker. The same code runs in Node worker threads and in browser workers; `LocalDistancePool` hands out
- * the ranges.
+ * worker (a Node worker thread for the CLIs); `LocalDistancePool` hands out the ranges.
  */
 import { stripeFeatures } from './features';
 import { computeLocalDistances } from './local-distance-tiled';
