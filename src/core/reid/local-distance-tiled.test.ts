@@ -15,6 +15,7 @@ import {
   localDistanceTilePlan,
   mirrorUpperTriangle,
   planTiles,
+  type TilePlan,
 } from './local-distance-tiled';
 
 /** Problem sizes up to beyond Market-1501's: queries, gallery images, stripes H, channels c. */
@@ -26,11 +27,7 @@ const problemSize = fc.tuple(
 );
 
 /** Every plan covers the problem, and balanced tiles waste less than one tile to padding. */
-function expectCoveredAndBalanced(
-  plan: { queryTile: number; galleryTile: number; queryTiles: number; galleryTiles: number },
-  nq: number,
-  ng: number,
-): void {
+function expectCoveredAndBalanced(plan: TilePlan, nq: number, ng: number): void {
   expect(plan.queryTile * plan.queryTiles).toBeGreaterThanOrEqual(nq);
   expect(plan.galleryTile * plan.galleryTiles).toBeGreaterThanOrEqual(ng);
   expect(plan.queryTile * (plan.queryTiles - 1)).toBeLessThan(Math.max(nq, 1));
