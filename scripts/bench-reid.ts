@@ -4,16 +4,18 @@
  * Market-1501-sized problem (3,368 queries × 15,913 gallery images) through the tiling driver.
  *
  * Paths: 'wgsl' (the kernel per tile, webgpu only), 'cpu-reference' (the plain-JS reference, the same on
- * every backend), 'gram' (the backend's matMul + the transform and shortest path in the SIMD wasm kernel:
- * the fast path off WebGPU), 'gram-threads' (the Gram path on one worker thread per core, each with its
- * own tfjs-wasm; wasm only) and 'tf-ops' (the formulation from plain tfjs ops). Each path runs on the 1,000 × 5,000 problem,
+ * every backend), 'gram' (the backend's matMul + the transform and shortest path in the SIMD wasm kernel),
+ * 'fused' (the SIMD wasm kernel computing the dot products too: the fast path off WebGPU), 'gram-threads'
+ * and 'fused-threads' (those on one worker thread per core, each with its own tfjs-wasm; wasm only) and
+ * 'tf-ops' (the formulation from plain tfjs ops). Each path runs on the 1,000 × 5,000 problem,
  * or, where the first tile shows it would take more than `maxSecondsPerPath`, on as many of the 1,000
  * queries as fit that time (pairs/s is a rate; the row says how many pairs it timed). Each path's results
  * are checked against the CPU reference on the queries both computed.
  *
- *   npx tsx scripts/bench-reid.ts [--backend wasm] [--seconds 60] [--market auto|yes|no]
+ *   npx tsx scripts/bench-reid.ts [--backend wasm] [--seconds 60] [--market auto|yes|no] [--paths fused,fused-threads]
  *   (or through `npm run bench -- --suites reid`)
  */
+import './lib/relaxed-simd';
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { errorStats, randomStripes } from '../src/core/reid/distances.fixtures';
 import { normalizeStripes, type StripeFeatures, stripeFeatures } from '../src/core/reid/features';
+import { bestKernelBuild } from '../src/core/reid/local-distance-gram-wasm';
 import type { LocalDistancePool } from '../src/core/reid/local-distance-pool';
 import type { LocalDistances } from '../src/core/reid/local-distance-reference';
 import { localDistanceValues } from '../src/core/reid/local-distance-reference';
@@ -38,7 +41,14 @@ export const NUMPY_PAIRS_PER_SECOND = 0.12e6;
 /** The issue's goal: 20× numpy. */
 export const GOAL_PAIRS_PER_SECOND = 20 * NUMPY_PAIRS_PER_SECOND;
 
-export type ReidPath = 'wgsl' | 'cpu-reference' | 'gram' | 'gram-threads' | 'tf-ops';
+export type ReidPath =
+  | 'wgsl'
+  | 'cpu-reference'
+  | 'gram'
+  | 'gram-threads'
+  | 'fused'
+  | 'fused-threads'
+  | 'tf-ops';
 
 export interface ReidBenchOptions {
   /** 'webgpu' (Dawn in Node), 'wasm' or 'cpu'; started if it is not the active backend. */
@@ -83,6 +93,8 @@ export interface ReidBenchResult {
   readonly shape: { queries: number; gallery: number; stripes: number; channels: number };
   readonly numpyPairsPerSecond: number;
   readonly goalPairsPerSecond: number;
+  /** The SIMD kernels' build in use: 'relaxed' (fused multiply-add), 'plain', or null (no SIMD). */
+  readonly wasmKernelBuild: 'relaxed' | 'plain' | null;
   readonly paths: ReidPathResult[];
   readonly market:
     | {
@@ -134,9 +146,12 @@ async function runPath(
   const ng = gallery.count;
   if (path === 'cpu-reference') return localDistanceValues(query.data, nq, gallery.data, ng, h, c);
   if (path === 'tf-ops') return tfOpsTiled(query, gallery);
-  if (path === 'gram-threads') return pack(await threadPool().compute(query, gallery), nq, ng);
+  if (path === 'gram-threads' || path === 'fused-threads') {
+    const method = path === 'gram-threads' ? 'gram' : 'fused';
+    return pack(await threadPool().compute(query, gallery, { method }), nq, ng);
+  }
   const distances = await computeLocalDistances(query, gallery, {
-    method: path === 'wgsl' ? 'kernel' : 'gram',
+    method: path === 'wgsl' ? 'kernel' : path,
   });
   return pack(distances, nq, ng);
 }
@@ -203,10 +218,10 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     options.paths ??
     // The reference first: every later path is checked against it.
     ((backend === 'webgpu'
-      ? ['cpu-reference', 'wgsl', 'gram', 'tf-ops']
+      ? ['cpu-reference', 'wgsl', 'gram', 'fused', 'tf-ops']
       : backend === 'wasm'
-        ? ['cpu-reference', 'gram', 'gram-threads', 'tf-ops']
-        : ['cpu-reference', 'gram', 'tf-ops']) as ReidPath[]);
+        ? ['cpu-reference', 'gram', 'gram-threads', 'fused', 'fused-threads', 'tf-ops']
+        : ['cpu-reference', 'gram', 'fused', 'tf-ops']) as ReidPath[]);
   const { stripes: h, channels: c } = shape;
   const query = features(shape.queries, h, c, 1);
   const gallery = features(shape.gallery, h, c, 2);
@@ -272,6 +287,7 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     shape,
     numpyPairsPerSecond: NUMPY_PAIRS_PER_SECOND,
     goalPairsPerSecond: GOAL_PAIRS_PER_SECOND,
+    wasmKernelBuild: bestKernelBuild(),
     paths: results,
     market,
   };
@@ -289,7 +305,8 @@ async function benchMarket(
   log: (line: string) => void,
 ): Promise<ReidBenchResult['market']> {
   const pairs = MARKET.queries * MARKET.gallery;
-  const candidates: ReidPath[] = tf.getBackend() === 'webgpu' ? ['wgsl'] : ['gram', 'gram-threads'];
+  const candidates: ReidPath[] =
+    tf.getBackend() === 'webgpu' ? ['wgsl'] : ['gram', 'gram-threads', 'fused', 'fused-threads'];
   const fastest = results
     .filter((r) => candidates.includes(r.path))
     .sort((a, b) => b.pairsPerSecond - a.pairsPerSecond)[0];
@@ -305,9 +322,12 @@ async function benchMarket(
   }
   const query = features(MARKET.queries, h, c, 3);
   const gallery = features(MARKET.gallery, h, c, 4);
-  const method: LocalDistanceMethod = path === 'wgsl' ? 'kernel' : 'gram';
+  const threads = path === 'gram-threads' || path === 'fused-threads';
+  const method: LocalDistanceMethod =
+    path === 'wgsl' ? 'kernel' : path === 'gram' || path === 'gram-threads' ? 'gram' : 'fused';
   const plan = localDistanceTilePlan(MARKET.queries, MARKET.gallery, h, c, {
     useKernel: method === 'kernel',
+    fused: method === 'fused',
   });
   let lastLogged = 0;
   let peakRss = process.memoryUsage().rss;
@@ -319,14 +339,17 @@ async function benchMarket(
     if (now - lastLogged > 30_000 || done === total) {
       lastLogged = now;
       log(
-        `reid Market-sized: ${done}/${total} ${path === 'gram-threads' ? 'gallery images' : 'tiles'}, ${((now - t0) / 1000).toFixed(0)} s`,
+        `reid Market-sized: ${done}/${total} ${threads ? 'gallery images' : 'tiles'}, ${((now - t0) / 1000).toFixed(0)} s`,
       );
     }
   };
-  const result =
-    path === 'gram-threads'
-      ? await threadPool().compute(query, gallery, { unaligned: false, onProgress })
-      : await computeLocalDistances(query, gallery, { method, unaligned: false, onProgress });
+  const result = threads
+    ? await threadPool().compute(query, gallery, {
+        unaligned: false,
+        onProgress,
+        method: method === 'gram' ? 'gram' : 'fused',
+      })
+    : await computeLocalDistances(query, gallery, { method, unaligned: false, onProgress });
   const seconds = (performance.now() - t0) / 1000;
   // Worker threads' CPU time counts in the process's.
   const cpu = process.cpuUsage(cpu0);
@@ -356,12 +379,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       backend: { type: 'string', default: 'wasm' },
       seconds: { type: 'string', default: '60' },
       market: { type: 'string', default: 'auto' },
+      paths: { type: 'string' },
     },
   });
   const result = await benchReid({
     backend: values.backend,
     maxSecondsPerPath: Number(values.seconds),
     market: values.market as 'auto' | 'yes' | 'no',
+    paths: values.paths?.split(',') as ReidPath[] | undefined,
   });
   console.log(JSON.stringify(result, null, 2));
   process.exit(0);

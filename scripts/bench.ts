@@ -11,6 +11,7 @@
  * the denoise step on wasm with tfjs' thread pool and with one thread per core (as the app runs), and on
  * WebGPU (SwiftShader here, the tiny model only).
  */
+import './lib/relaxed-simd';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';

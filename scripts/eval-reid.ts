@@ -6,6 +6,7 @@
  *   npm run eval-reid -- --model public/models/reid/aligned-reid-synthetic.safetensors
  *   npm run eval-reid -- --model ... --well-framed     (also on the same test images without box misalignment)
  */
+import './lib/relaxed-simd';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';

@@ -2,6 +2,7 @@
  * One thread of `startLocalDistanceThreads`: its own tfjs-wasm (tfjs runs wasm single-threaded in Node),
  * gallery ranges handed to it one message at a time (`rangeHandler`).
  */
+import './relaxed-simd';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

@@ -71,7 +71,7 @@ const api = {
         runtime: 'chromium',
         threads: info.wasm?.threads ?? null,
         adapter,
-        variant: req.backend === 'wasm' ? `${req.pool} pool, Gram + SIMD kernel` : 'WGSL kernel',
+        variant: req.backend === 'wasm' ? `${req.pool} pool, ${r.method}` : r.method,
         msPerStep: Math.round((5e6 / r.pairsPerSecond) * 1000),
         gflopPerStep: Number(((2 * 5e6 * 64 * 128) / 1e9).toFixed(1)),
         gflopsPerSecond: r.gflopsPerSecond,

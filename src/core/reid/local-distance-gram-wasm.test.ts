@@ -7,14 +7,22 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assembleWat, modulePathOf, WAT_KERNELS, wasmModuleSource } from '../../../scripts/build-wasm.mjs';
+import {
+  assembleBoth,
+  modulePathOf,
+  WAT_KERNELS,
+  wasmModuleSource,
+  withoutRelaxedSimd,
+} from '../../../scripts/build-wasm.mjs';
 import { errorStats, randomStripes } from './distances.fixtures';
 import type { StripeFeatures } from './features';
 import { squaredNorms } from './gram';
 import { localDistancesFromGram, transposeStripes } from './local-distance-gram';
 import {
+  bestKernelBuild,
   GALLERY_LANES,
   GramDistanceKernel,
+  type KernelBuild,
   simdGramKernelAvailable,
   stripeMajorColumns,
   stripeNormsF32,
@@ -39,9 +47,9 @@ function stripeMajorGram(q: StripeFeatures, g: StripeFeatures): Float32Array {
 }
 
 /** [2, nq, ng] distances by the kernel, and its recompute count. */
-function kernelDistances(q: StripeFeatures, g: StripeFeatures) {
+function kernelDistances(q: StripeFeatures, g: StripeFeatures, build: KernelBuild = 'best') {
   const { stripes: h, channels: c } = q;
-  const kernel = new GramDistanceKernel(h, c, q.count, g.count);
+  const kernel = new GramDistanceKernel(h, c, q.count, g.count, build);
   kernel.setGallery(g.data, stripeNormsF32(g.data, g.count, h, c, true));
   const { distances, recomputed } = kernel.run(
     stripeMajorGram(q, g),
@@ -52,8 +60,9 @@ function kernelDistances(q: StripeFeatures, g: StripeFeatures) {
 }
 
 describe('the SIMD Gram kernel', () => {
-  it('is available in Node (WebAssembly SIMD)', () => {
+  it('is available in Node, in its relaxed-SIMD build (the flag set by the test setup)', () => {
     expect(simdGramKernelAvailable()).toBe(true);
+    expect(bestKernelBuild()).toBe('relaxed');
   });
 
   it('an instance given back is reused for its shape only, and computes on its new gallery', () => {
@@ -74,28 +83,33 @@ describe('the SIMD Gram kernel', () => {
     GramDistanceKernel.release(again);
   });
 
-  it('matches the reference on random shapes and scales (fast-check)', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          nq: fc.integer({ min: 1, max: 5 }),
-          groups: fc.integer({ min: 1, max: 3 }),
-          h: fc.integer({ min: 1, max: 16 }),
-          c: fc.integer({ min: 1, max: 40 }),
-          scale: fc.constantFrom(1e-3, 1, 1e3),
-          seed: fc.integer({ min: 0, max: 1e6 }),
-        }),
-        ({ nq, groups, h, c, scale, seed }) => {
-          const ng = groups * GALLERY_LANES;
-          const q = randomStripes(nq, h, c, seed, scale);
-          const g = randomStripes(ng, h, c, seed + 1, scale);
-          const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
-          expect(errorStats(kernelDistances(q, g).distances, expected).elementwise).toBeLessThan(1e-5);
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
+  it.each(['relaxed', 'plain'] as const)(
+    'the %s build matches the reference on random shapes and scales (fast-check)',
+    (build) => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            nq: fc.integer({ min: 1, max: 5 }),
+            groups: fc.integer({ min: 1, max: 3 }),
+            h: fc.integer({ min: 1, max: 16 }),
+            c: fc.integer({ min: 1, max: 40 }),
+            scale: fc.constantFrom(1e-3, 1, 1e3),
+            seed: fc.integer({ min: 0, max: 1e6 }),
+          }),
+          ({ nq, groups, h, c, scale, seed }) => {
+            const ng = groups * GALLERY_LANES;
+            const q = randomStripes(nq, h, c, seed, scale);
+            const g = randomStripes(ng, h, c, seed + 1, scale);
+            const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+            expect(errorStats(kernelDistances(q, g, build).distances, expected).elementwise).toBeLessThan(
+              1e-5,
+            );
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
 
   it('recomputes near-duplicate stripes from the features: exact zeros against itself', () => {
     const q = randomStripes(4, 8, 128, 3, 10);
@@ -162,6 +176,15 @@ describe('the SIMD Gram kernel', () => {
 
   it.each(WAT_KERNELS)('the committed module is the assembly of %s', async (wat) => {
     const committed = readFileSync(modulePathOf(wat), 'utf8');
-    expect(committed).toBe(wasmModuleSource(wat, await assembleWat(wat)));
+    const [relaxed, plain] = await assembleBoth(wat);
+    expect(committed).toBe(wasmModuleSource(wat, relaxed, plain));
+  });
+
+  it('the plain build spells every relaxed multiply-add as a multiply and an add', () => {
+    const text = '(local.set $a (f32x4.relaxed_madd (local.get $x) (local.get $y) (local.get $a)))';
+    expect(withoutRelaxedSimd(text)).toBe(
+      '(local.set $a (f32x4.add (local.get $a) (f32x4.mul (local.get $x) (local.get $y))))',
+    );
+    expect(() => withoutRelaxedSimd('(f32x4.relaxed_min (local.get $x) (local.get $y))')).toThrow(/relaxed/);
   });
 });

@@ -25,6 +25,8 @@ export interface PoolComputeOptions {
   readonly unaligned?: boolean;
   /** Bytes per Gram tile in each worker (default: computeLocalDistances' GRAM_TILE_BYTES). */
   readonly tileBytes?: number;
+  /** The CPU method each worker runs (default: the fastest that fits, `cpuLocalDistanceMethod`). */
+  readonly method?: 'gram' | 'fused';
   /** Called after each range with the gallery images done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
@@ -85,6 +87,7 @@ export class LocalDistancePool {
       unaligned,
       symmetric,
       tileBytes: options.tileBytes,
+      method: options.method,
     };
     let next = 0;
     let done = 0;

@@ -1,10 +1,10 @@
 /**
  * One worker's share of a parallel local-distance problem: a range of gallery images against the queries,
- * computed by the Gram path on this worker's own tfjs-wasm and written into result matrices shared by every
+ * computed by the fastest CPU path (the fused SIMD kernel, or the Gram path on this worker's own tfjs-wasm) and written into result matrices shared by every
  * worker (a Node worker thread for the CLIs); `LocalDistancePool` hands out the ranges.
  */
 import { stripeFeatures } from './features';
-import { computeLocalDistances } from './local-distance-tiled';
+import { computeLocalDistances, cpuLocalDistanceMethod } from './local-distance-tiled';
 
 export interface RangeSetup {
   readonly query: SharedArrayBuffer;
@@ -23,6 +23,8 @@ export interface RangeSetup {
   readonly symmetric: boolean;
   /** Bytes per Gram tile (default: computeLocalDistances' GRAM_TILE_BYTES). */
   readonly tileBytes?: number;
+  /** The CPU method (default: the fastest that fits, `cpuLocalDistanceMethod`). */
+  readonly method?: 'gram' | 'fused';
 }
 
 export type RangeRequest = { setup: RangeSetup } | { gallery: readonly [number, number] };
@@ -36,7 +38,7 @@ export async function computeRange(setup: RangeSetup, [g0, g1]: readonly [number
   const query = stripeFeatures(new Float32Array(setup.query, 0, rows * h * c), rows, h, c);
   const gallery = stripeFeatures(new Float32Array(setup.gallery, g0 * h * c * 4, cols * h * c), cols, h, c);
   const result = await computeLocalDistances(query, gallery, {
-    method: 'gram',
+    method: setup.method ?? cpuLocalDistanceMethod(h),
     unaligned: setup.unaligned !== null,
     maxBufferBytes: setup.tileBytes,
   });

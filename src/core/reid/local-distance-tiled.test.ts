@@ -8,10 +8,13 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
 import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fixtures';
+import { fusedKernelFits } from './local-distance-fused-wasm';
 import { localDistanceValues } from './local-distance-reference';
 import {
   computeLocalDistances,
+  cpuLocalDistanceMethod,
   gramTilePlan,
+  type LocalDistanceMethod,
   localDistanceTilePlan,
   mirrorUpperTriangle,
   planTiles,
@@ -25,6 +28,10 @@ const problemSize = fc.tuple(
   fc.integer({ min: 1, max: 16 }),
   fc.integer({ min: 1, max: 2048 }),
 );
+
+/** The methods to compare for H stripes: the fused kernel only takes an even H. */
+const methodsFor = (h: number): LocalDistanceMethod[] =>
+  fusedKernelFits(h) ? ['kernel', 'gram', 'fused'] : ['kernel', 'gram'];
 
 /** Every plan covers the problem, and balanced tiles waste less than one tile to padding. */
 function expectCoveredAndBalanced(plan: TilePlan, nq: number, ng: number): void {
@@ -94,6 +101,27 @@ describe('tile plans', () => {
     });
   });
 
+  it('fused-path tiles: the Gram plan with the query tile padded to whole 4-query blocks, everything covered', () => {
+    fc.assert(
+      fc.property(
+        problemSize,
+        fc.integer({ min: 4 * 1024, max: 64 * 1024 * 1024 }),
+        ([nq, ng, h, c], budget) => {
+          const plan = localDistanceTilePlan(nq, ng, h, c, {
+            useKernel: false,
+            maxBufferBytes: budget,
+            fused: true,
+          });
+          const gram = gramTilePlan(nq, ng, h, c, Math.min(budget, 2 ** 20));
+          expect(plan.queryTile % 4).toBe(0);
+          expect(plan.galleryTile).toBe(gram.galleryTile);
+          expect(plan.queryTile - gram.queryTile).toBeLessThan(4);
+          expectCoveredAndBalanced(plan, nq, ng);
+        },
+      ),
+    );
+  });
+
   it('mirrorUpperTriangle copies the upper triangle onto the lower one, across block edges', () => {
     for (const n of [0, 1, 3, 64, 65, 130]) {
       const m = Float32Array.from({ length: n * n }, (_, k) => k);
@@ -128,7 +156,7 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
       const q = randomStripes(nq, h, c, nq * 7 + 1, 0.3);
       const g = randomStripes(ng, h, c, ng * 7 + 2, 0.3);
       const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
-      for (const method of ['kernel', 'gram'] as const) {
+      for (const method of methodsFor(h)) {
         const progress: number[] = [];
         const before = tf.memory().numTensors;
         const result = await computeLocalDistances(q, g, {
@@ -157,9 +185,10 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
     },
   );
 
-  it('both methods reproduce the golden local_dist_stable and unaligned_dist within 1e-5', async () => {
+  it('every method reproduces the golden local_dist_stable and unaligned_dist within 1e-5', async () => {
     const golden = loadAlignedReidGolden();
-    for (const method of ['kernel', 'gram'] as const) {
+    expect(fusedKernelFits(golden.queryLocal.stripes)).toBe(true);
+    for (const method of methodsFor(golden.queryLocal.stripes)) {
       const { aligned, unaligned } = await computeLocalDistances(golden.queryLocal, golden.galleryLocal, {
         method,
       });
@@ -168,15 +197,30 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
     }
   });
 
-  it('the Gram method recomputes near-duplicate stripes: exact zeros, no float32 cancellation', async () => {
-    const q = randomStripes(4, 8, 128, 3, 10);
-    const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
-    const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
-    const result = await computeLocalDistances(q, nearCopy, { method: 'gram' });
-    expect(errorStats(result.aligned.data, expected.subarray(0, 16)).elementwise).toBeLessThan(1e-5);
-    expect(errorStats(result.unaligned.data, expected.subarray(16)).elementwise).toBeLessThan(1e-5);
-    const self = await computeLocalDistances(q, q, { method: 'gram' });
-    expect([0, 5, 10, 15].map((k) => self.unaligned.data[k])).toEqual([0, 0, 0, 0]);
+  it.each(['gram', 'fused'] as const)(
+    'the %s method recomputes near-duplicate stripes: exact zeros, no float32 cancellation',
+    async (method) => {
+      const q = randomStripes(4, 8, 128, 3, 10);
+      const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
+      const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
+      const result = await computeLocalDistances(q, nearCopy, { method });
+      expect(errorStats(result.aligned.data, expected.subarray(0, 16)).elementwise).toBeLessThan(1e-5);
+      expect(errorStats(result.unaligned.data, expected.subarray(16)).elementwise).toBeLessThan(1e-5);
+      const self = await computeLocalDistances(q, q, { method });
+      expect([0, 5, 10, 15].map((k) => self.unaligned.data[k])).toEqual([0, 0, 0, 0]);
+    },
+  );
+
+  it("'auto' takes the fused kernel for an even stripe count and the Gram path otherwise; 'fused' refuses an odd one", async () => {
+    expect(cpuLocalDistanceMethod(8)).toBe('fused');
+    expect(cpuLocalDistanceMethod(2)).toBe('fused');
+    expect(cpuLocalDistanceMethod(7)).toBe('gram');
+    const q = randomStripes(3, 7, 4, 1);
+    await expect(computeLocalDistances(q, q, { method: 'fused' })).rejects.toThrow(
+      /multiple of 4|even|stripe count/,
+    );
+    const auto = await computeLocalDistances(q, randomStripes(5, 7, 4, 2), {});
+    expect(auto.aligned.cols).toBe(5);
   });
 
   it.each([
@@ -190,15 +234,16 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
     async (n, h, c, bytes) => {
       const set = randomStripes(n, h, c, n + 5, 0.3);
       const copy = { ...set, data: set.data.slice() }; // the same values, not recognised as the same set
-      for (const method of ['kernel', 'gram'] as const) {
+      for (const method of methodsFor(h)) {
         const planOf = (oneSet: boolean) =>
           localDistanceTilePlan(n, n, h, c, {
             useKernel: method === 'kernel',
             maxBufferBytes: bytes,
             oneSet,
+            fused: method === 'fused',
           });
         const pairsPerTile = (oneSet: boolean) => planOf(oneSet).queryTile * planOf(oneSet).galleryTile;
-        // The kernel's tiles are made square; the Gram path's skip work once there are several gallery tiles.
+        // The kernel's tiles are made square; the CPU paths' skip work once there are several gallery tiles.
         const skips = method === 'kernel' || planOf(false).galleryTiles > 1;
         const tiles = { self: 0, copy: 0 };
         const self = await computeLocalDistances(set, set, {

@@ -2,11 +2,13 @@
  * Local distances for problems of any size: the query × gallery grid is cut into tiles so that no buffer (a
  * query tile, a gallery tile, an output tile) exceeds a byte budget or the device's
  * maxStorageBufferBindingSize, and no dispatch exceeds maxComputeWorkgroupsPerDimension. Each tile is read
- * back into one Float32Array per distance. Two methods:
+ * back into one Float32Array per distance. Three methods:
  *  - 'kernel': the local-distance kernel (the WGSL program on webgpu, the CPU reference elsewhere);
  *  - 'gram': the backend's matMul for the stripe dot products, then the transform and the shortest path in
- *    JS (`localDistancesFromGram`): the fast path on wasm, whose matMul is SIMD.
- * 'auto' (the default) takes the kernel on webgpu and the Gram elsewhere.
+ *    the SIMD wasm kernel (`local-distance-gram-wasm.ts`; plain JS where WebAssembly SIMD is missing);
+ *  - 'fused': the SIMD wasm kernel computes the dot products too (`local-distance-fused-wasm.ts`): no
+ *    matMul, no readback, the cells stay in L1; for a stripe count that is a multiple of 4.
+ * 'auto' (the default) takes the kernel on webgpu, elsewhere 'fused' where it fits and 'gram' otherwise.
  *
  * Every tile has the same shape (the last ones are padded with zero features and their extra results
  * dropped): tfjs pools GPU buffers by exact size and caches pipelines per shape class, so one tile shape
@@ -17,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { checkComparable, isOneSet, type StripeFeatures } from './features';
 import { squaredNorms } from './gram';
+import { FusedDistanceKernel, fusedKernelFits, QUERY_ROWS } from './local-distance-fused-wasm';
 import { localDistancesFromGram, transposeStripes } from './local-distance-gram';
 import {
   GALLERY_LANES,
@@ -38,7 +41,11 @@ export const DEFAULT_TILE_BYTES = 64 * 1024 * 1024;
  */
 export const GRAM_TILE_BYTES = 1024 * 1024;
 
-export type LocalDistanceMethod = 'auto' | 'kernel' | 'gram';
+export type LocalDistanceMethod = 'auto' | 'kernel' | 'gram' | 'fused';
+
+/** The fastest CPU method for this stripe count: 'fused' where its kernel fits, else 'gram'. */
+export const cpuLocalDistanceMethod = (stripes: number): 'fused' | 'gram' =>
+  fusedKernelFits(stripes) ? 'fused' : 'gram';
 
 export interface TiledLocalDistanceOptions {
   /** How each tile is computed (see the file comment); default 'auto'. */
@@ -112,10 +119,10 @@ export function activeTileLimits(maxBufferBytes = DEFAULT_TILE_BYTES): TileLimit
 }
 
 /**
- * The tiles `computeLocalDistances` takes: for the kernel, the device's limits; for the Gram path,
- * `gramTilePlan` within GRAM_TILE_BYTES. For one set against itself (`oneSet`) the kernel's tiles are
- * square, so that skipping the tiles below the diagonal skips work (the kernel's plan is otherwise one
- * gallery tile as wide as the whole set).
+ * The tiles `computeLocalDistances` takes: for the kernel, the device's limits; for the Gram and fused
+ * paths, `gramTilePlan` within GRAM_TILE_BYTES (the fused kernel's query tile padded to its 4-query
+ * blocks). For one set against itself (`oneSet`) the kernel's tiles are square, so that skipping the tiles
+ * below the diagonal skips work (the kernel's plan is otherwise one gallery tile as wide as the whole set).
  */
 export function localDistanceTilePlan(
   numQuery: number,
@@ -126,11 +133,15 @@ export function localDistanceTilePlan(
     useKernel,
     maxBufferBytes,
     oneSet = false,
-  }: { useKernel: boolean; maxBufferBytes?: number; oneSet?: boolean },
+    fused = false,
+  }: { useKernel: boolean; maxBufferBytes?: number; oneSet?: boolean; fused?: boolean },
 ): TilePlan {
   if (!useKernel) {
     const budget = Math.min(maxBufferBytes ?? GRAM_TILE_BYTES, GRAM_TILE_BYTES);
-    return gramTilePlan(numQuery, numGallery, stripes, channels, budget);
+    const plan = gramTilePlan(numQuery, numGallery, stripes, channels, budget);
+    if (!fused) return plan;
+    const queryTile = Math.ceil(plan.queryTile / QUERY_ROWS) * QUERY_ROWS;
+    return { ...plan, queryTile, queryTiles: Math.ceil(numQuery / queryTile) };
   }
   const plan = planTiles(numQuery, numGallery, stripes, channels, {
     ...activeTileLimits(maxBufferBytes),
@@ -182,17 +193,22 @@ function tileOf(features: StripeFeatures, first: number, tile: number): Float32A
   return padded;
 }
 
-/** One tile on its way: the tensor being read back and how its values become [2, qt, gt] distances. */
+/** One tile on its way: its values being read back, how they become [2, qt, gt] distances, what to free. */
 interface InFlight {
-  readonly out: tf.Tensor;
   readonly values: Promise<tf.backend_util.TypedArray>;
   readonly finish: (values: Float32Array) => Float32Array;
+  readonly release: () => void;
   readonly q0: number;
   readonly g0: number;
 }
 
 /** Starts the tiles of one gallery tile: `run(q0)` queues the query tile starting at q0. */
-type GalleryTileRunner = { run(q0: number): Omit<InFlight, 'values' | 'q0' | 'g0'>; dispose(): void };
+type GalleryTileRunner = { run(q0: number): Omit<InFlight, 'q0' | 'g0'>; dispose(): void };
+
+/** A tile computed on the device: its output tensor is read back, then disposed. */
+function deviceTile(out: tf.Tensor, finish: InFlight['finish']): Omit<InFlight, 'q0' | 'g0'> {
+  return { values: out.data(), finish, release: () => out.dispose() };
+}
 
 /** The kernel per tile: its output is already [2, qt, gt]. */
 function kernelRunner(
@@ -205,10 +221,11 @@ function kernelRunner(
   const { queryTile: qt, galleryTile: gt } = plan;
   const galleryTile = tf.tensor3d(tileOf(gallery, g0, gt), [gt, h, c]);
   return {
-    run: (q0) => ({
-      out: tf.tidy(() => localDistance(tf.tensor3d(tileOf(query, q0, qt), [qt, h, c]), galleryTile)),
-      finish: (values) => values,
-    }),
+    run: (q0) =>
+      deviceTile(
+        tf.tidy(() => localDistance(tf.tensor3d(tileOf(query, q0, qt), [qt, h, c]), galleryTile)),
+        (values) => values,
+      ),
     dispose: () => galleryTile.dispose(),
   };
 }
@@ -239,10 +256,10 @@ function gramRunner(
     return {
       run: (q0) => {
         const queryData = tileOf(query, q0, qt);
-        return {
-          out: multiply(queryData),
-          finish: (gram) => kernel.run(gram, queryData, stripeNormsF32(queryData, qt, h, c, false)).distances,
-        };
+        return deviceTile(
+          multiply(queryData),
+          (gram) => kernel.run(gram, queryData, stripeNormsF32(queryData, qt, h, c, false)).distances,
+        );
       },
       dispose: () => {
         galleryT.dispose();
@@ -255,27 +272,48 @@ function gramRunner(
   return {
     run: (q0) => {
       const queryData = tileOf(query, q0, qt);
-      return {
-        out: multiply(queryData),
-        finish: (gram) => {
-          const queryNorms = squaredNorms(queryData, c);
-          localDistancesFromGram(
-            gram,
-            queryData,
-            queryNorms,
-            qt,
-            galleryData,
-            galleryNorms,
-            gt,
-            h,
-            c,
-            distances,
-          );
-          return distances;
-        },
-      };
+      return deviceTile(multiply(queryData), (gram) => {
+        const queryNorms = squaredNorms(queryData, c);
+        localDistancesFromGram(
+          gram,
+          queryData,
+          queryNorms,
+          qt,
+          galleryData,
+          galleryNorms,
+          gt,
+          h,
+          c,
+          distances,
+        );
+        return distances;
+      });
     },
     dispose: () => galleryT.dispose(),
+  };
+}
+
+/**
+ * The fused SIMD kernel per tile, on the CPU: each tile is computed when it is queued (its distances are
+ * copied out of the kernel's memory, which the next tile reuses).
+ */
+function fusedRunner(
+  query: StripeFeatures,
+  gallery: StripeFeatures,
+  g0: number,
+  plan: TilePlan,
+): GalleryTileRunner {
+  const { stripes: h, channels: c } = query;
+  const { queryTile: qt, galleryTile: gt } = plan;
+  const kernel = FusedDistanceKernel.acquire(h, c, qt, gt);
+  kernel.setGallery(tileOf(gallery, g0, gt));
+  return {
+    run: (q0) => ({
+      values: Promise.resolve(kernel.run(tileOf(query, q0, qt)).distances.slice()),
+      finish: (values) => values,
+      release: () => {},
+    }),
+    dispose: () => FusedDistanceKernel.release(kernel),
   };
 }
 
@@ -293,12 +331,19 @@ export async function computeLocalDistances(
   const withUnaligned = options.unaligned ?? true;
   const method = options.method ?? 'auto';
   const useKernel = method === 'kernel' || (method === 'auto' && tf.getBackend() === 'webgpu');
+  const cpuMethod = method === 'gram' || method === 'fused' ? method : cpuLocalDistanceMethod(stripes);
+  if (cpuMethod === 'fused' && !useKernel && !fusedKernelFits(stripes)) {
+    throw new Error(
+      `computeLocalDistances: the fused method needs WebAssembly SIMD and a stripe count that is a multiple of 4 (got ${stripes})`,
+    );
+  }
   // One set against itself: only the tiles that reach the upper triangle, the lower one mirrored from it.
   const symmetric = isOneSet(query, gallery);
   const plan = localDistanceTilePlan(query.count, gallery.count, stripes, channels, {
     useKernel,
     maxBufferBytes: options.maxBufferBytes,
     oneSet: symmetric,
+    fused: !useKernel && cpuMethod === 'fused',
   });
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
@@ -328,7 +373,7 @@ export async function computeLocalDistances(
       try {
         store(tile.finish((await tile.values) as Float32Array), tile.q0, tile.g0);
       } finally {
-        tile.out.dispose();
+        tile.release();
       }
       options.onProgress?.(++done, total);
     }
@@ -336,13 +381,18 @@ export async function computeLocalDistances(
 
   try {
     for (let g0 = 0; g0 < gallery.count; g0 += gt) {
-      const runner = (useKernel ? kernelRunner : gramRunner)(query, gallery, g0, plan);
+      const runner = (useKernel ? kernelRunner : cpuMethod === 'fused' ? fusedRunner : gramRunner)(
+        query,
+        gallery,
+        g0,
+        plan,
+      );
       try {
         for (let q0 = 0; q0 < queryEnd(g0); q0 += qt) {
           options.signal?.throwIfAborted();
           const tile = runner.run(q0);
           // Queue this tile's readback, then wait for the previous one: the device works meanwhile.
-          inFlight.push({ ...tile, values: tile.out.data(), q0, g0 });
+          inFlight.push({ ...tile, q0, g0 });
           await drain(1);
         }
         // The gram runner's JS buffers belong to this gallery tile: finish its tiles before the next one.
@@ -355,7 +405,7 @@ export async function computeLocalDistances(
     // After an abort or an error: release what is still in flight.
     for (const tile of inFlight.splice(0)) {
       tile.values.catch(() => {});
-      tile.out.dispose();
+      tile.release();
     }
   }
   if (symmetric) {

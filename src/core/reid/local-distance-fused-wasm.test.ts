@@ -1,0 +1,122 @@
+/**
+ * The fused SIMD kernel (dot products, transform and shortest path in one wasm function) against the
+ * plain-JS reference of the local distance, in both builds (relaxed SIMD's fused multiply-add and plain
+ * SIMD): random shapes and scales, near-duplicate stripes (the recompute), overflowing features, and the
+ * packed layouts its register blocks read.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { errorStats, randomStripes } from './distances.fixtures';
+import type { StripeFeatures } from './features';
+import { FusedDistanceKernel, fusedKernelFits, packGallery, packQueries } from './local-distance-fused-wasm';
+import type { KernelBuild } from './local-distance-gram-wasm';
+import { localDistanceValues } from './local-distance-reference';
+
+/** [2, nq, ng] distances by the kernel (both counts multiples of 4), and its recompute count. */
+function fusedDistances(q: StripeFeatures, g: StripeFeatures, build: KernelBuild = 'best') {
+  const kernel = new FusedDistanceKernel(q.stripes, q.channels, q.count, g.count, build);
+  kernel.setGallery(g.data);
+  const { distances, recomputed } = kernel.run(q.data);
+  return { distances: distances.slice(), recomputed };
+}
+
+describe('the fused SIMD kernel', () => {
+  it.each(['relaxed', 'plain'] as const)(
+    'the %s build matches the reference on random shapes and scales (fast-check)',
+    (build) => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            queryBlocks: fc.integer({ min: 1, max: 3 }),
+            groups: fc.integer({ min: 1, max: 3 }),
+            halfH: fc.integer({ min: 1, max: 8 }),
+            c: fc.integer({ min: 1, max: 40 }),
+            scale: fc.constantFrom(1e-3, 1, 1e3),
+            seed: fc.integer({ min: 0, max: 1e6 }),
+          }),
+          ({ queryBlocks, groups, halfH, c, scale, seed }) => {
+            const [nq, ng, h] = [4 * queryBlocks, 4 * groups, 2 * halfH];
+            const q = randomStripes(nq, h, c, seed, scale);
+            const g = randomStripes(ng, h, c, seed + 1, scale);
+            const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
+            expect(errorStats(fusedDistances(q, g, build).distances, expected).elementwise).toBeLessThan(
+              1e-5,
+            );
+          },
+        ),
+        { numRuns: 60 },
+      );
+    },
+  );
+
+  it('the two builds agree within float32 rounding at the shipped size (H = 8, c = 128)', () => {
+    const q = randomStripes(8, 8, 128, 21);
+    const g = randomStripes(12, 8, 128, 22);
+    const relaxed = fusedDistances(q, g, 'relaxed').distances;
+    const plain = fusedDistances(q, g, 'plain').distances;
+    expect(errorStats(relaxed, plain).elementwise).toBeLessThan(1e-6);
+  });
+
+  it('recomputes near-duplicate stripes from the features: exact zeros against itself', () => {
+    const q = randomStripes(4, 8, 128, 3, 10);
+    const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
+    const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
+    const near = fusedDistances(q, nearCopy);
+    expect(near.recomputed).toBeGreaterThan(0);
+    expect(errorStats(near.distances, expected).elementwise).toBeLessThan(1e-5);
+    const self = fusedDistances(q, q).distances;
+    expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
+  });
+
+  it.each([1e20, 1e36])(
+    'features scaled by %d (overflowing dot products) give saturated, finite distances',
+    (scale) => {
+      const q = randomStripes(4, 8, 128, 5, scale);
+      const g = randomStripes(4, 8, 128, 6, scale);
+      const { distances } = fusedDistances(q, g);
+      expect([...distances.subarray(0, 16)].every((v) => v === 15)).toBe(true);
+      expect([...distances.subarray(16)].every((v) => v === 8)).toBe(true);
+      const self = fusedDistances(g, g).distances;
+      expect([0, 5, 10, 15].map((k) => self[k])).toEqual([7, 7, 7, 7]);
+      expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
+    },
+  );
+
+  it('a reused instance computes on its new gallery and queries', () => {
+    const kernel = FusedDistanceKernel.acquire(4, 8, 4, 8);
+    FusedDistanceKernel.release(kernel);
+    const again = FusedDistanceKernel.acquire(4, 8, 4, 8);
+    expect(again).toBe(kernel);
+    for (const seed of [3, 4]) {
+      const q = randomStripes(4, 4, 8, seed);
+      const g = randomStripes(8, 4, 8, seed + 10);
+      again.setGallery(g.data);
+      const expected = localDistanceValues(q.data, 4, g.data, 8, 4, 8);
+      expect(errorStats(again.run(q.data).distances, expected).elementwise).toBeLessThan(1e-5);
+    }
+    FusedDistanceKernel.release(again);
+  });
+
+  it('packs queries as [n/4, h, c, 4] and the gallery as [n/4, h/2, c, 2, 4]', () => {
+    const [n, h, c] = [8, 4, 3];
+    const data = Float32Array.from({ length: n * h * c }, (_, k) => k);
+    const value = (image: number, stripe: number, channel: number) =>
+      data[(image * h + stripe) * c + channel];
+    const q = packQueries(data, n, h, c);
+    // Query 5 = block 1, row 1; stripe 2, channel 1.
+    expect(q[1 * h * c * 4 + 2 * c * 4 + 1 * 4 + 1]).toBe(value(5, 2, 1));
+    const g = packGallery(data, n, h, c);
+    // Gallery image 6 = group 1, lane 2; stripe 3 = pair 1, second of the pair; channel 2.
+    expect(g[1 * h * c * 4 + 1 * c * 8 + 2 * 8 + 1 * 4 + 2]).toBe(value(6, 3, 2));
+    expect([...q].sort((a, b) => a - b)).toEqual([...data]);
+    expect([...g].sort((a, b) => a - b)).toEqual([...data]);
+  });
+
+  it('takes an even stripe count only, and tiles in whole blocks of 4', () => {
+    expect(fusedKernelFits(8)).toBe(true);
+    expect(fusedKernelFits(7)).toBe(false);
+    expect(() => new FusedDistanceKernel(7, 8, 4, 4)).toThrow(/even stripe count/);
+    expect(() => new FusedDistanceKernel(8, 8, 6, 4)).toThrow(/query tile that is a multiple of 4/);
+    expect(() => new FusedDistanceKernel(8, 8, 4, 6)).toThrow(/gallery tile that is a multiple of 4/);
+  });
+});
