@@ -20,26 +20,8 @@ import {
 /** Whether the fused kernel takes this stripe count (its blocks pair gallery stripes: H even). */
 export const fusedKernelFits = (stripes: number): boolean => simdGramKernelAvailable() && stripes % 2 === 0;
 
-/** Query images per register block: query tiles are padded to a multiple of this. */
+/** Query images per register block: query tiles are padded to a multiple of this (the kernel packs them). */
 export const QUERY_ROWS = 4;
-
-/**
- * Queries [n, h, c] (n a multiple of 4) as blocks of four images [n/4, h, c, 4]: the kernel's 4 × 2 block
- * reads stripe i of four images per channel, 16 bytes on.
- */
-export function packQueries(data: Float32Array, count: number, h: number, c: number): Float32Array {
-  const out = new Float32Array(count * h * c);
-  for (let q = 0; q < count; q++) {
-    const block = Math.floor(q / QUERY_ROWS) * h * c * QUERY_ROWS;
-    const row = q % QUERY_ROWS;
-    for (let i = 0; i < h; i++) {
-      const from = (q * h + i) * c;
-      const to = block + i * c * QUERY_ROWS + row;
-      for (let k = 0; k < c; k++) out[to + k * QUERY_ROWS] = data[from + k];
-    }
-  }
-  return out;
-}
 
 /**
  * Gallery [n, h, c] (n a multiple of 4) as groups of four images in blocks of two stripes
@@ -147,11 +129,12 @@ export class FusedDistanceKernel {
    * recomputed from the features.
    */
   run(queryFeatures: Float32Array) {
-    const { stripes: h, channels: c, queryTile: qt, galleryTile: gt, at } = this;
+    const { stripes: h, channels: c, queryTile: qt, galleryTile: gt, at, exports } = this;
     this.view(at.qf, queryFeatures.length).set(queryFeatures);
-    this.view(at.qp, queryFeatures.length).set(packQueries(queryFeatures, qt, h, c));
-    this.view(at.qn, qt * h).set(stripeNormsF32(queryFeatures, qt, h, c, false));
-    const recomputed = this.exports.fusedLocalDistances(
+    // Packing and norms in wasm: in JS they took a tenth of a run.
+    exports.packQueries(at.qf, at.qp, qt, h, c);
+    exports.squaredNorms(at.qf, at.qn, qt * h, c);
+    const recomputed = exports.fusedLocalDistances(
       at.qp,
       at.gp,
       at.qn,

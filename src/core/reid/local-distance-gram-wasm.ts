@@ -39,6 +39,8 @@ export interface KernelExports {
     cells: number,
     row: number,
   ): number;
+  packQueries(src: number, dst: number, queryTile: number, stripes: number, channels: number): void;
+  squaredNorms(src: number, dst: number, rows: number, channels: number): void;
 }
 
 /** Gallery images per SIMD vector: gallery tiles are padded to a multiple of this. */

@@ -20,7 +20,10 @@ export interface RangeWorker {
 }
 
 export interface PoolComputeOptions {
-  /** Gallery images per range (default: four ranges per worker, rounded up to a multiple of 4). */
+  /**
+   * Gallery images per range (default: sixteen ranges per worker, at least 64 images, a multiple of 4): small
+   * ranges keep every worker busy to the end (four per worker left one idle for ~10% of a run).
+   */
   readonly galleryPerRange?: number;
   readonly unaligned?: boolean;
   /** Bytes per Gram tile in each worker (default: computeLocalDistances' GRAM_TILE_BYTES). */
@@ -65,7 +68,7 @@ export class LocalDistancePool {
     const withUnaligned = options.unaligned ?? true;
     // Multiples of 4 keep the SIMD kernel's gallery tiles free of padding.
     const perRange =
-      options.galleryPerRange ?? Math.max(4, Math.ceil(ng / (this.workers.length * 4) / 4) * 4);
+      options.galleryPerRange ?? Math.max(64, Math.ceil(ng / (this.workers.length * 16) / 4) * 4);
     const aligned = new SharedArrayBuffer(nq * ng * 4);
     const unaligned = withUnaligned ? new SharedArrayBuffer(nq * ng * 4) : null;
     const matrix = (buffer: SharedArrayBuffer | null) => ({

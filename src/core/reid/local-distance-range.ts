@@ -41,6 +41,7 @@ export async function computeRange(setup: RangeSetup, [g0, g1]: readonly [number
     method: setup.method ?? cpuLocalDistanceMethod(h),
     unaligned: setup.unaligned !== null,
     maxBufferBytes: setup.tileBytes,
+    checked: true, // by the pool, once for the whole problem
   });
   const place = (from: Float32Array, shared: SharedArrayBuffer) => {
     const to = new Float32Array(shared);

@@ -366,4 +366,84 @@
         (local.set $g (i32.add (local.get $g) (i32.const 4)))
         (br $gLoop)))
     (local.get $recomputed))
+
+  ;; Queries [qt, h, c] at $src as blocks of four images [qt/4, h, c, 4] at $dst (qt a multiple of 4), the
+  ;; layout `fusedLocalDistances` reads; here rather than in JS, where it cost a tenth of a run.
+  (func (export "packQueries") (param $src i32) (param $dst i32) (param $qt i32) (param $h i32) (param $c i32)
+    (local $q i32) (local $i i32) (local $k i32) (local $from i32) (local $to i32)
+    (local.set $q (i32.const 0))
+    (block $qDone
+      (loop $qLoop
+        (br_if $qDone (i32.ge_u (local.get $q) (local.get $qt)))
+        (local.set $i (i32.const 0))
+        (block $iDone
+          (loop $iLoop
+            (br_if $iDone (i32.ge_u (local.get $i) (local.get $h)))
+            (local.set $from
+              (i32.add (local.get $src)
+                (i32.shl (i32.mul (i32.add (i32.mul (local.get $q) (local.get $h)) (local.get $i)) (local.get $c)) (i32.const 2))))
+            ;; ((q >> 2)·h·c + i·c)·4 + (q & 3), in floats
+            (local.set $to
+              (i32.add (local.get $dst)
+                (i32.shl
+                  (i32.add
+                    (i32.shl
+                      (i32.add (i32.mul (i32.shr_u (local.get $q) (i32.const 2)) (i32.mul (local.get $h) (local.get $c)))
+                        (i32.mul (local.get $i) (local.get $c)))
+                      (i32.const 2))
+                    (i32.and (local.get $q) (i32.const 3)))
+                  (i32.const 2))))
+            (local.set $k (i32.const 0))
+            (block $kDone
+              (loop $kLoop
+                (br_if $kDone (i32.ge_u (local.get $k) (local.get $c)))
+                (f32.store (local.get $to) (f32.load (local.get $from)))
+                (local.set $from (i32.add (local.get $from) (i32.const 4)))
+                (local.set $to (i32.add (local.get $to) (i32.const 16)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $kLoop)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iLoop)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $qLoop)))
+  )
+
+  ;; Σ_k x[k]² of each of $rows runs of $c floats at $src, into $dst ([rows]).
+  (func (export "squaredNorms") (param $src i32) (param $dst i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (f32.store
+          (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+          (call $dotSelf (local.get $src) (local.get $c)))
+        (local.set $src (i32.add (local.get $src) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+  )
+
+  ;; Σ_k a[k]² over c floats at byte address a.
+  (func $dotSelf (param $a i32) (param $c i32) (result f32)
+    (local $k i32) (local $acc v128) (local $x v128) (local $sum f32) (local $y f32)
+    (block $vectorDone
+      (loop $vector
+        (br_if $vectorDone (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $c)))
+        (local.set $x (v128.load (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $x))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $vector)))
+    (local.set $sum
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_s (local.get $k) (local.get $c)))
+        (local.set $y (f32.load (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (local.get $y) (local.get $y))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $tail)))
+    (local.get $sum))
 )
