@@ -11,6 +11,7 @@ import type { StripeFeatures } from './features';
 import { FusedDistanceKernel, fusedKernelFits, packGallery } from './local-distance-fused-wasm';
 import type { KernelBuild } from './local-distance-gram-wasm';
 import { localDistanceValues } from './local-distance-reference';
+import { itHandlesCancellationAndOverflow } from './simd-kernel.fixtures';
 
 /** [2, nq, ng] distances by the kernel (both counts multiples of 4), and its recompute count. */
 function fusedDistances(q: StripeFeatures, g: StripeFeatures, build: KernelBuild = 'best') {
@@ -57,30 +58,7 @@ describe('the fused SIMD kernel', () => {
     expect(errorStats(relaxed, plain).elementwise).toBeLessThan(1e-6);
   });
 
-  it('recomputes near-duplicate stripes from the features: exact zeros against itself', () => {
-    const q = randomStripes(4, 8, 128, 3, 10);
-    const nearCopy = { ...q, data: q.data.map((v, k) => (k % 5 === 0 ? v + 1e-3 : v)) };
-    const expected = localDistanceValues(q.data, 4, nearCopy.data, 4, 8, 128);
-    const near = fusedDistances(q, nearCopy);
-    expect(near.recomputed).toBeGreaterThan(0);
-    expect(errorStats(near.distances, expected).elementwise).toBeLessThan(1e-5);
-    const self = fusedDistances(q, q).distances;
-    expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
-  });
-
-  it.each([1e20, 1e36])(
-    'features scaled by %d (overflowing dot products) give saturated, finite distances',
-    (scale) => {
-      const q = randomStripes(4, 8, 128, 5, scale);
-      const g = randomStripes(4, 8, 128, 6, scale);
-      const { distances } = fusedDistances(q, g);
-      expect([...distances.subarray(0, 16)].every((v) => v === 15)).toBe(true);
-      expect([...distances.subarray(16)].every((v) => v === 8)).toBe(true);
-      const self = fusedDistances(g, g).distances;
-      expect([0, 5, 10, 15].map((k) => self[k])).toEqual([7, 7, 7, 7]);
-      expect([0, 5, 10, 15].map((k) => self[16 + k])).toEqual([0, 0, 0, 0]);
-    },
-  );
+  itHandlesCancellationAndOverflow(fusedDistances);
 
   it('a reused instance computes on its new gallery and queries', () => {
     const kernel = FusedDistanceKernel.acquire(4, 8, 4, 8);

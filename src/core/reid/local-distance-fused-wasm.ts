@@ -9,8 +9,10 @@
  */
 import {
   GALLERY_LANES,
+  IdleKernels,
   type KernelBuild,
   type KernelExports,
+  type KernelShape,
   kernelInstance,
   layoutRegions,
   simdGramKernelAvailable,
@@ -49,12 +51,9 @@ function groupNorms(data: Float32Array, count: number, h: number, c: number): Fl
   return out;
 }
 
-/** Idle instances kept for reuse (a long run makes one per gallery tile, all of one shape). */
-const IDLE_KEPT = 2;
-
 /** One instance per tile shape: its memory holds a gallery tile (set once) and one query tile at a time. */
-export class FusedDistanceKernel {
-  private static idle: FusedDistanceKernel[] = [];
+export class FusedDistanceKernel implements KernelShape {
+  private static idle = new IdleKernels<FusedDistanceKernel>();
 
   /** An idle instance of this shape or a new one; give it back with `release`. */
   static acquire(
@@ -63,21 +62,15 @@ export class FusedDistanceKernel {
     queryTile: number,
     galleryTile: number,
   ): FusedDistanceKernel {
-    const i = FusedDistanceKernel.idle.findIndex(
-      (k) =>
-        k.stripes === stripes &&
-        k.channels === channels &&
-        k.queryTile === queryTile &&
-        k.galleryTile === galleryTile,
+    return FusedDistanceKernel.idle.take(
+      { stripes, channels, queryTile, galleryTile },
+      () => new FusedDistanceKernel(stripes, channels, queryTile, galleryTile),
     );
-    if (i >= 0) return FusedDistanceKernel.idle.splice(i, 1)[0];
-    return new FusedDistanceKernel(stripes, channels, queryTile, galleryTile);
   }
 
   /** Returns an instance from `acquire` for reuse; its caller must not touch it afterwards. */
   static release(kernel: FusedDistanceKernel): void {
-    FusedDistanceKernel.idle.push(kernel);
-    if (FusedDistanceKernel.idle.length > IDLE_KEPT) FusedDistanceKernel.idle.shift();
+    FusedDistanceKernel.idle.give(kernel);
   }
 
   private readonly exports: KernelExports;

@@ -139,41 +139,66 @@ export function stripeNormsF32(
   return out;
 }
 
-/** Idle instances kept for reuse (a long run makes one per gallery tile, all of one shape). */
-const IDLE_KEPT = 2;
+/** The tile shape a kernel instance's memory is laid out for. */
+export interface KernelShape {
+  readonly stripes: number;
+  readonly channels: number;
+  readonly queryTile: number;
+  readonly galleryTile: number;
+}
+
+/**
+ * Idle kernel instances kept for reuse, by tile shape: a long run makes one per gallery tile, all of one
+ * shape, and instantiating the module and growing its memory (tens of MiB) for every gallery tile would
+ * cost more than some tiles' work. Not shared between threads.
+ */
+export class IdleKernels<K extends KernelShape> {
+  private readonly idle: K[] = [];
+
+  constructor(private readonly kept = 2) {}
+
+  /** An idle instance of this shape, or `create()`. */
+  take(shape: KernelShape, create: () => K): K {
+    const i = this.idle.findIndex(
+      (k) =>
+        k.stripes === shape.stripes &&
+        k.channels === shape.channels &&
+        k.queryTile === shape.queryTile &&
+        k.galleryTile === shape.galleryTile,
+    );
+    return i >= 0 ? this.idle.splice(i, 1)[0] : create();
+  }
+
+  /** Keeps an instance from `take` for reuse; its caller must not touch it afterwards. */
+  give(kernel: K): void {
+    this.idle.push(kernel);
+    if (this.idle.length > this.kept) this.idle.shift();
+  }
+}
 
 /**
  * One instance per tile shape: its memory holds a gallery tile (set once) and one query tile's Gram at a
  * time. Not shared between threads.
  */
-export class GramDistanceKernel {
-  private static idle: GramDistanceKernel[] = [];
+export class GramDistanceKernel implements KernelShape {
+  private static idle = new IdleKernels<GramDistanceKernel>();
 
-  /**
-   * An idle instance of this shape or a new one: instantiating the module and growing its memory (tens of
-   * MiB) for every gallery tile would cost more than some tiles' work. Give it back with `release`.
-   */
+  /** An idle instance of this shape or a new one; give it back with `release`. */
   static acquire(
     stripes: number,
     channels: number,
     queryTile: number,
     galleryTile: number,
   ): GramDistanceKernel {
-    const i = GramDistanceKernel.idle.findIndex(
-      (k) =>
-        k.stripes === stripes &&
-        k.channels === channels &&
-        k.queryTile === queryTile &&
-        k.galleryTile === galleryTile,
+    return GramDistanceKernel.idle.take(
+      { stripes, channels, queryTile, galleryTile },
+      () => new GramDistanceKernel(stripes, channels, queryTile, galleryTile),
     );
-    if (i >= 0) return GramDistanceKernel.idle.splice(i, 1)[0];
-    return new GramDistanceKernel(stripes, channels, queryTile, galleryTile);
   }
 
   /** Returns an instance from `acquire` for reuse; its caller must not touch it afterwards. */
   static release(kernel: GramDistanceKernel): void {
-    GramDistanceKernel.idle.push(kernel);
-    if (GramDistanceKernel.idle.length > IDLE_KEPT) GramDistanceKernel.idle.shift();
+    GramDistanceKernel.idle.give(kernel);
   }
 
   private readonly exports: KernelExports;
