@@ -98,6 +98,8 @@ export interface ReidBenchResult {
   readonly goalPairsPerSecond: number;
   /** The SIMD kernels' build in use: 'relaxed' (fused multiply-add), 'plain', or null (no SIMD). */
   readonly wasmKernelBuild: 'relaxed' | 'plain' | null;
+  /** The same, as each worker thread reported it (null when no threaded path ran). */
+  readonly threadKernelBuilds: ('relaxed' | 'plain' | null)[] | null;
   readonly paths: ReidPathResult[];
   readonly market:
     | {
@@ -285,6 +287,7 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     );
   }
 
+  const threadKernelBuilds = pool ? [...pool.kernelBuilds] : null;
   const market = await benchMarket(options, results, h, c, log).finally(async () => {
     await pool?.close();
     pool = null;
@@ -298,6 +301,7 @@ export async function benchReid(options: ReidBenchOptions): Promise<ReidBenchRes
     numpyPairsPerSecond: NUMPY_PAIRS_PER_SECOND,
     goalPairsPerSecond: GOAL_PAIRS_PER_SECOND,
     wasmKernelBuild: bestKernelBuild(),
+    threadKernelBuilds,
     paths: results,
     market,
   };

@@ -21,6 +21,17 @@ describe('local distances on worker threads', () => {
     expect(progress.at(-1)).toBe(ng);
   }, 60_000);
 
+  it('a thread compiles the relaxed-SIMD (fused multiply-add) kernels: the V8 flag reaches it', async () => {
+    const pool = startLocalDistanceThreads(1);
+    try {
+      expect(pool.kernelBuilds).toEqual([null]);
+      await pool.compute(randomStripes(4, 8, 16, 1), randomStripes(8, 8, 16, 2));
+      expect(pool.kernelBuilds).toEqual(['relaxed']);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it('a pool of threads serves several problems of different shapes', async () => {
     const pool = startLocalDistanceThreads(2);
     try {

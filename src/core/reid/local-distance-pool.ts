@@ -43,7 +43,15 @@ function shared(data: Float32Array): SharedArrayBuffer {
 
 /** Workers kept between problems (starting one loads tfjs-wasm: a second or two). */
 export class LocalDistancePool {
-  constructor(private readonly workers: RangeWorker[]) {}
+  /**
+   * Each worker's SIMD kernel build, as it reported when it acknowledged a setup (null before that, or
+   * without SIMD; a worker a small problem finished without may not have reported yet).
+   */
+  readonly kernelBuilds: ('relaxed' | 'plain' | null)[];
+
+  constructor(private readonly workers: RangeWorker[]) {
+    this.kernelBuilds = workers.map(() => null);
+  }
 
   get size(): number {
     return this.workers.length;
@@ -105,11 +113,13 @@ export class LocalDistancePool {
           next = range[1];
           worker.post({ gallery: range });
         };
-        for (const worker of this.workers) {
+        this.workers.forEach((worker, w) => {
           const onReply = (reply: RangeReply) => {
             if ('error' in reply) fail(new Error(`local-distance worker: ${reply.error}`));
-            else if ('ready' in reply) give(worker);
-            else {
+            else if ('ready' in reply) {
+              this.kernelBuilds[w] = reply.kernelBuild;
+              give(worker);
+            } else {
               done += reply.done[1] - reply.done[0];
               options.onProgress?.(done, ng);
               if (done === ng) resolve();
@@ -118,7 +128,7 @@ export class LocalDistancePool {
           };
           stops.push(worker.listen(onReply, fail));
           worker.post({ setup });
-        }
+        });
       });
     } catch (error) {
       await this.close();

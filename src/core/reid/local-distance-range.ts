@@ -4,6 +4,7 @@
  * worker (a Node worker thread for the CLIs); `LocalDistancePool` hands out the ranges.
  */
 import { stripeFeatures } from './features';
+import { bestKernelBuild } from './local-distance-gram-wasm';
 import { computeLocalDistances, cpuLocalDistanceMethod } from './local-distance-tiled';
 
 export interface RangeSetup {
@@ -28,7 +29,11 @@ export interface RangeSetup {
 }
 
 export type RangeRequest = { setup: RangeSetup } | { gallery: readonly [number, number] };
-export type RangeReply = { ready: true } | { done: readonly [number, number] } | { error: string };
+export type RangeReply =
+  /** Set up; `kernelBuild`: this worker's SIMD kernel build (relaxed SIMD is a per-engine flag in Node). */
+  | { ready: true; kernelBuild: 'relaxed' | 'plain' | null }
+  | { done: readonly [number, number] }
+  | { error: string };
 
 /** Gallery images [g0, g1) against the queries, into columns g0..g1 of the shared [nq, ng] matrices. */
 export async function computeRange(setup: RangeSetup, [g0, g1]: readonly [number, number]): Promise<void> {
@@ -65,7 +70,7 @@ export function rangeHandler(
       if ('setup' in request) {
         setup = request.setup;
         await ready;
-        reply({ ready: true });
+        reply({ ready: true, kernelBuild: bestKernelBuild() });
         return;
       }
       if (!setup) throw new Error('local-distance worker: a range before setup');
