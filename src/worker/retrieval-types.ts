@@ -75,6 +75,8 @@ export interface RetrievalSummary {
   embedGalleryMs: number;
   embedQueryMs: number;
   distanceMs: number;
+  /** How the local distances were computed (`localDistancePathName`), e.g. 'fused SIMD kernel, relaxed SIMD'. */
+  distancePath: string;
   backend: string;
 }
 

@@ -11,6 +11,7 @@ import { evaluateRanking, isJunk, rankRow } from '../core/reid/evaluate';
 import type { DistanceMatrix } from '../core/reid/features';
 import { fitImage } from '../core/reid/fit-image';
 import { globalDistance } from '../core/reid/global-distance';
+import { localDistancePathName } from '../core/reid/local-distance-path';
 import { computeLocalDistances } from '../core/reid/local-distance-tiled';
 import type { ReidModel } from '../core/reid/model';
 import { loadReidModel } from '../core/reid/model-io';
@@ -299,6 +300,7 @@ export class RetrievalService {
       embedGalleryMs,
       embedQueryMs,
       distanceMs,
+      distancePath: localDistancePathName(model.mapShape[0]),
       backend,
     };
   }

@@ -3,10 +3,9 @@
  * and unaligned local distances (1,000 × 5,000 pairs, H = 8, c = 128, unit-norm stripes) through
  * `computeLocalDistances` on the active backend (WGSL on webgpu, the fused SIMD kernel elsewhere).
  */
-import * as tf from '@tensorflow/tfjs';
 import { normalizeStripes, type StripeFeatures, stripeFeatures } from '../reid/features';
-import { bestKernelBuild } from '../reid/local-distance-gram-wasm';
-import { computeLocalDistances, cpuLocalDistanceMethod } from '../reid/local-distance-tiled';
+import { localDistancePathName } from '../reid/local-distance-path';
+import { computeLocalDistances } from '../reid/local-distance-tiled';
 
 export const REID_BENCH_CASE = 'reid-local 1000x5000 H8 c128';
 
@@ -29,17 +28,8 @@ export interface ReidBenchFigures {
   readonly pairsPerSecond: number;
   /** The Gram's FLOP (2·Q·G·H²·c) per second: the part no formulation avoids. */
   readonly gflopsPerSecond: number;
-  /** What computed it, e.g. 'WGSL kernel' or 'fused SIMD kernel (relaxed SIMD)'. */
+  /** What computed it, e.g. 'WGSL kernel' or 'fused SIMD kernel, relaxed SIMD'. */
   readonly method: string;
-}
-
-/** The path `computeLocalDistances` takes here for H stripes, in words. */
-export function localDistancePathName(h: number): string {
-  if (tf.getBackend() === 'webgpu') return 'WGSL kernel';
-  const build = bestKernelBuild();
-  if (build === null) return 'Gram + plain-JS transform';
-  const kernel = cpuLocalDistanceMethod(h) === 'fused' ? 'fused SIMD kernel' : 'Gram + SIMD kernel';
-  return `${kernel} (${build === 'relaxed' ? 'relaxed SIMD, fused multiply-add' : 'plain SIMD'})`;
 }
 
 /** Times as many of the 1,000 queries as fit ~`seconds` against the 5,000 gallery images. */

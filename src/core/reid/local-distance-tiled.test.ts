@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { switchBackend } from '../../../scripts/lib/test-backends';
 import { errorStats, loadAlignedReidGolden, randomStripes } from './distances.fixtures';
 import { fusedKernelFits } from './local-distance-fused-wasm';
+import { localDistancePathName } from './local-distance-path';
 import { localDistanceValues } from './local-distance-reference';
 import {
   computeLocalDistances,
@@ -215,6 +216,9 @@ describe.each(['cpu', 'wasm'] as const)('tiled local distances on %s', (backend)
     expect(cpuLocalDistanceMethod(8)).toBe('fused');
     expect(cpuLocalDistanceMethod(2)).toBe('fused');
     expect(cpuLocalDistanceMethod(7)).toBe('gram');
+    // The name the Retrieval panel and the benchmarks show.
+    expect(localDistancePathName(8)).toBe('fused SIMD kernel, relaxed SIMD');
+    expect(localDistancePathName(7)).toBe('matmul + SIMD kernel, relaxed SIMD');
     const q = randomStripes(3, 7, 4, 1);
     await expect(computeLocalDistances(q, q, { method: 'fused' })).rejects.toThrow(
       /multiple of 4|even|stripe count/,

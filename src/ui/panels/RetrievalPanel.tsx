@@ -203,7 +203,7 @@ export function RetrievalPanel() {
           <p className="muted" data-testid="retrieval-timing">
             {summary.galleryCount} gallery · {summary.queries.length} queries on {summary.backend}: gallery
             embedded in {formatMs(summary.embedGalleryMs)}, queries in {formatMs(summary.embedQueryMs)},
-            distances and re-ranking in {formatMs(summary.distanceMs)}
+            distances ({summary.distancePath}) and re-ranking in {formatMs(summary.distanceMs)}
           </p>
         )}
       </aside>
