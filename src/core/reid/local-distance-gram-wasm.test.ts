@@ -4,6 +4,7 @@
  * its WebAssembly text.
  */
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +65,17 @@ describe('the SIMD Gram kernel', () => {
   it('is available in Node, in its relaxed-SIMD build (the flag set by the test setup)', () => {
     expect(simdGramKernelAvailable()).toBe(true);
     expect(bestKernelBuild()).toBe('relaxed');
+  });
+
+  it('falls back to the plain-SIMD build where the engine rejects relaxed SIMD (Node without the flag)', () => {
+    const module = new URL('./local-distance-gram-wasm.ts', import.meta.url).pathname;
+    const script = `import { bestKernelBuild } from ${JSON.stringify(module)}; console.log(bestKernelBuild());`;
+    const run = (flags: string[]) =>
+      execFileSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+      }).trim();
+    expect(run([])).toBe('plain');
+    expect(run(['--experimental-wasm-relaxed-simd'])).toBe('relaxed');
   });
 
   it('an instance given back is reused for its shape only, and computes on its new gallery', () => {
