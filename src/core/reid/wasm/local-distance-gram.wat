@@ -1,7 +1,9 @@
 ;; AlignedReID local distances, four gallery images per SIMD vector: from a Gram tile computed elsewhere
-;; (`localDistancesFromGram`) or with the stripe dot products computed here too (`fusedLocalDistances`).
+;; (`localDistancesFromGram`) or with the stripe dot products computed here too (`fusedLocalDistances`, the
+;; fast path: see its comment for the packed layouts). Both end in `$pathOf4`: the stripe distances and the
+;; shortest path of one query against four gallery images.
 ;;
-;; The caller lays the Gram tile out as [qt·h rows (query q, stripe i)] × [h·gt columns (stripe j, gallery g)],
+;; For the Gram path the caller lays the tile out as [qt·h rows (query q, stripe i)] × [h·gt columns (stripe j, gallery g)],
 ;; so that cell (i, j) of gallery images g..g+3 is one aligned 16-byte load, and the shortest path runs on
 ;; four pairs at once with no shuffles. The squared gallery norms are laid out the same way ([h, gt]).
 ;; Where ‖f‖² + ‖g‖² − 2f·g loses its digits to cancellation (below 1/16 of ‖f‖² + ‖g‖², or not a
