@@ -370,7 +370,7 @@
     (local.get $recomputed))
 
   ;; Queries [qt, h, c] at $src as blocks of four images [qt/4, h, c, 4] at $dst (qt a multiple of 4), the
-  ;; layout `fusedLocalDistances` reads; here rather than in JS, where it cost a tenth of a run.
+  ;; layout `fusedLocalDistances` reads; here rather than in JS, where it cost ~4% of a thread's time.
   (func (export "packQueries") (param $src i32) (param $dst i32) (param $qt i32) (param $h i32) (param $c i32)
     (local $q i32) (local $i i32) (local $k i32) (local $from i32) (local $to i32)
     (local.set $q (i32.const 0))
