@@ -7,7 +7,7 @@
  *  - 'gram': the backend's matMul for the stripe dot products, then the transform and the shortest path in
  *    the SIMD wasm kernel (`local-distance-gram-wasm.ts`; plain JS where WebAssembly SIMD is missing);
  *  - 'fused': the SIMD wasm kernel computes the dot products too (`local-distance-fused-wasm.ts`): no
- *    matMul, no readback, the cells stay in L1; for a stripe count that is a multiple of 4.
+ *    matMul, no readback, the cells stay in L1; for an even stripe count.
  * 'auto' (the default) takes the kernel on webgpu, elsewhere 'fused' where it fits and 'gram' otherwise.
  *
  * Every tile has the same shape (the last ones are padded with zero features and their extra results
