@@ -339,7 +339,7 @@ export async function computeLocalDistances(
   const cpuMethod = method === 'gram' || method === 'fused' ? method : cpuLocalDistanceMethod(stripes);
   if (cpuMethod === 'fused' && !useKernel && !fusedKernelFits(stripes)) {
     throw new Error(
-      `computeLocalDistances: the fused method needs WebAssembly SIMD and a stripe count that is a multiple of 4 (got ${stripes})`,
+      `computeLocalDistances: the fused method needs WebAssembly SIMD and an even stripe count (got ${stripes})`,
     );
   }
   // One set against itself: only the tiles that reach the upper triangle, the lower one mirrored from it.
