@@ -4,14 +4,13 @@
  * SIMD): random shapes and scales, near-duplicate stripes (the recompute), overflowing features, and the
  * packed layouts its register blocks read.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { errorStats, randomStripes } from './distances.fixtures';
 import type { StripeFeatures } from './features';
 import { FusedDistanceKernel, fusedKernelFits, packGallery } from './local-distance-fused-wasm';
 import type { KernelBuild } from './local-distance-gram-wasm';
 import { localDistanceValues } from './local-distance-reference';
-import { itHandlesCancellationAndOverflow } from './simd-kernel.fixtures';
+import { itHandlesCancellationAndOverflow, itMatchesTheReference } from './simd-kernel.fixtures';
 
 /** [2, nq, ng] distances by the kernel (both counts multiples of 4), and its recompute count. */
 function fusedDistances(q: StripeFeatures, g: StripeFeatures, build: KernelBuild = 'best') {
@@ -22,33 +21,7 @@ function fusedDistances(q: StripeFeatures, g: StripeFeatures, build: KernelBuild
 }
 
 describe('the fused SIMD kernel', () => {
-  it.each(['relaxed', 'plain'] as const)(
-    'the %s build matches the reference on random shapes and scales (fast-check)',
-    (build) => {
-      fc.assert(
-        fc.property(
-          fc.record({
-            queryBlocks: fc.integer({ min: 1, max: 3 }),
-            groups: fc.integer({ min: 1, max: 3 }),
-            halfH: fc.integer({ min: 1, max: 8 }),
-            c: fc.integer({ min: 1, max: 40 }),
-            scale: fc.constantFrom(1e-3, 1, 1e3),
-            seed: fc.integer({ min: 0, max: 1e6 }),
-          }),
-          ({ queryBlocks, groups, halfH, c, scale, seed }) => {
-            const [nq, ng, h] = [4 * queryBlocks, 4 * groups, 2 * halfH];
-            const q = randomStripes(nq, h, c, seed, scale);
-            const g = randomStripes(ng, h, c, seed + 1, scale);
-            const expected = localDistanceValues(q.data, nq, g.data, ng, h, c);
-            expect(errorStats(fusedDistances(q, g, build).distances, expected).elementwise).toBeLessThan(
-              1e-5,
-            );
-          },
-        ),
-        { numRuns: 60 },
-      );
-    },
-  );
+  itMatchesTheReference(fusedDistances, { queries: 4, gallery: 4, stripes: 2 });
 
   it('the two builds agree within float32 rounding at the shipped size (H = 8, c = 128)', () => {
     const q = randomStripes(8, 8, 128, 21);
