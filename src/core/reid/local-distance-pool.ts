@@ -2,7 +2,7 @@
  * The local distances on every core: workers (the CLIs' Node worker threads; any runtime with
  * SharedArrayBuffer could add its own `RangeWorker`), each with its own single-threaded tfjs-wasm, take
  * ranges of the gallery from a queue (the faster one takes more on a shared machine) and compute them by
- * the Gram path into shared result matrices. Ranges of the gallery rather than of the queries: a gallery
+ * the fastest CPU path (`cpuLocalDistanceMethod`) into shared result matrices. Ranges of the gallery rather than of the queries: a gallery
  * tile costs a layout change, norms and an upload to prepare and a query tile costs nothing, so each
  * gallery image is prepared once, however many ranges there are.
  */

@@ -1,7 +1,8 @@
 /**
  * One worker's share of a parallel local-distance problem: a range of gallery images against the queries,
- * computed by the fastest CPU path (the fused SIMD kernel, or the Gram path on this worker's own tfjs-wasm) and written into result matrices shared by every
- * worker (a Node worker thread for the CLIs); `LocalDistancePool` hands out the ranges.
+ * computed by the fastest CPU path (the fused SIMD kernel, or the Gram path on this worker's own
+ * tfjs-wasm) and written into result matrices shared by every worker (a Node worker thread for the CLIs);
+ * `LocalDistancePool` hands out the ranges.
  */
 import { stripeFeatures } from './features';
 import { bestKernelBuild } from './local-distance-gram-wasm';

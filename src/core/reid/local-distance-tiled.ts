@@ -47,6 +47,15 @@ export type LocalDistanceMethod = 'auto' | 'kernel' | 'gram' | 'fused';
 export const cpuLocalDistanceMethod = (stripes: number): 'fused' | 'gram' =>
   fusedKernelFits(stripes) ? 'fused' : 'gram';
 
+/** What `method` means on the active backend: 'auto' is the kernel on webgpu, the fastest CPU method elsewhere. */
+export function resolveLocalDistanceMethod(
+  method: LocalDistanceMethod,
+  stripes: number,
+): Exclude<LocalDistanceMethod, 'auto'> {
+  if (method !== 'auto') return method;
+  return tf.getBackend() === 'webgpu' ? 'kernel' : cpuLocalDistanceMethod(stripes);
+}
+
 export interface TiledLocalDistanceOptions {
   /** How each tile is computed (see the file comment); default 'auto'. */
   readonly method?: LocalDistanceMethod;
@@ -334,10 +343,9 @@ export async function computeLocalDistances(
   if (!options.checked) checkComparable('computeLocalDistances', query, gallery);
   const { stripes, channels } = query;
   const withUnaligned = options.unaligned ?? true;
-  const method = options.method ?? 'auto';
-  const useKernel = method === 'kernel' || (method === 'auto' && tf.getBackend() === 'webgpu');
-  const cpuMethod = method === 'gram' || method === 'fused' ? method : cpuLocalDistanceMethod(stripes);
-  if (cpuMethod === 'fused' && !useKernel && !fusedKernelFits(stripes)) {
+  const method = resolveLocalDistanceMethod(options.method ?? 'auto', stripes);
+  const useKernel = method === 'kernel';
+  if (method === 'fused' && !fusedKernelFits(stripes)) {
     throw new Error(
       `computeLocalDistances: the fused method needs WebAssembly SIMD and an even stripe count (got ${stripes})`,
     );
@@ -348,7 +356,7 @@ export async function computeLocalDistances(
     useKernel,
     maxBufferBytes: options.maxBufferBytes,
     oneSet: symmetric,
-    fused: !useKernel && cpuMethod === 'fused',
+    fused: method === 'fused',
   });
   const aligned = new Float32Array(query.count * gallery.count);
   const unaligned = new Float32Array(withUnaligned ? query.count * gallery.count : 0);
@@ -386,7 +394,7 @@ export async function computeLocalDistances(
 
   try {
     for (let g0 = 0; g0 < gallery.count; g0 += gt) {
-      const runner = (useKernel ? kernelRunner : cpuMethod === 'fused' ? fusedRunner : gramRunner)(
+      const runner = (useKernel ? kernelRunner : method === 'fused' ? fusedRunner : gramRunner)(
         query,
         gallery,
         g0,
