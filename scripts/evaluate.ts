@@ -26,6 +26,7 @@ import {
 } from '../src/core/eval/sample-quality';
 import { exportStateDict } from '../src/core/io/checkpoint';
 import { denoiserFromCheckpoint } from '../src/core/io/denoiser-from-checkpoint';
+import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
 
@@ -80,10 +81,12 @@ function gridPng(images: Float32Array, h: number, w: number, c: number, count: n
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {
-  if (!a.model) fail('give --model CHECKPOINT.safetensors');
+  if (!a.model) fail('give --model CHECKPOINT.safetensors (or a folder with model.safetensors)');
   await tf.setBackend(a.backend as string);
-  const bytes = new Uint8Array(readFileSync(a.model));
-  const loaded = denoiserFromCheckpoint(bytes, a.model);
+  const modelFile = resolveModelFile(a.model);
+  if (!modelFile.ok) fail(modelFile.error);
+  const bytes = new Uint8Array(readFileSync(modelFile.value));
+  const loaded = denoiserFromCheckpoint(bytes, modelFile.value);
   if (!loaded.ok) fail(loaded.error);
   const { model, json, file } = loaded.value;
   const clfLoaded = loadClassifier(

@@ -11,7 +11,7 @@
  * DIR/probe.md (or FILE.json and FILE.md when it ends in .json). --taps: names (out_1,out_2), or `all` for
  * the UNet's encoder taps enc_k and the middle block too (default: the decoder taps, as DDAE).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +29,7 @@ import {
   parseTimesteps,
   runProbeGrid,
 } from '../src/core/probe';
+import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
 
@@ -66,16 +67,6 @@ const int = (name: keyof typeof a, min = 1) => {
   return v;
 };
 
-function modelFile(path: string): string {
-  if (!existsSync(path)) fail(`no model at ${path}`);
-  if (statSync(path).isDirectory()) {
-    const inside = join(path, 'model.safetensors');
-    if (!existsSync(inside)) fail(`${path} is a folder without model.safetensors`);
-    return inside;
-  }
-  return path;
-}
-
 function outputPaths(out: string): { json: string; md: string } {
   if (out.endsWith('.json')) return { json: out, md: out.replace(/\.json$/, '.md') };
   return { json: join(out, 'probe.json'), md: join(out, 'probe.md') };
@@ -85,7 +76,9 @@ async function main(): Promise<void> {
   if (!a.model) fail('give --model FILE.safetensors (or a folder with model.safetensors)');
   if (!(await tf.setBackend(a.backend as string))) fail(`the ${a.backend} backend is not available here`);
   await tf.ready();
-  const file = modelFile(a.model);
+  const resolved = resolveModelFile(a.model);
+  if (!resolved.ok) fail(resolved.error);
+  const file = resolved.value;
   const sidecar = a.config ? readFileSync(a.config, 'utf8') : undefined;
   const loaded = denoiserFromCheckpoint(new Uint8Array(readFileSync(file)), basename(file), sidecar);
   if (!loaded.ok) fail(loaded.error);

@@ -8,10 +8,14 @@
  *   npm run train -- --resume runs/unet.safetensors --steps 8000 --lr 3e-4 --decay-from 6000 --decay-to 8000
  *                                                          (a gentler second cycle, peak 3e-4)
  *
+ * --threads N (default: one per core on wasm) splits each batch between N threads, each with its own
+ * tfjs-wasm (tfjs runs wasm on one thread in Node); the update is the same up to float rounding.
+ *
  * The output is a training checkpoint (EMA + online weights, Adam state, step, settings, loss log), saved
  * every --save-every steps and on Ctrl-C; it imports directly into the app's Sampling panel.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +30,7 @@ import {
 } from '../src/core/diffusion/train/trainer';
 import { TrainingRun } from '../src/core/diffusion/train/training-run';
 import { yieldToEventLoop } from '../src/core/job';
+import { startGradientThreads } from './lib/gradient-threads';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
 
@@ -48,6 +53,7 @@ const { values: a } = parseArgs({
     'decay-from': { type: 'string' },
     'decay-to': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string' },
   },
 });
 
@@ -110,9 +116,17 @@ async function main(): Promise<void> {
     if (!r.ok) fail(r.error);
     run = r.value;
   }
+  const threads =
+    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : num('threads');
+  if (!Number.isInteger(threads) || threads < 1)
+    fail(`--threads must be a whole number >= 1, got ${a.threads}`);
+  if (threads > 1 && a.backend !== 'wasm')
+    fail('--threads above 1 needs --backend wasm (helper threads run tfjs-wasm)');
+  const helpers = threads > 1 ? await startGradientThreads(threads - 1, run.configJson) : [];
+  run.shareBatchesWith(helpers);
   const params = run.model.specs.reduce((n, s) => n + s.torchShape.reduce((x, y) => x * y, 1), 0);
   console.error(
-    `${run.model.arch} ${params.toLocaleString()} parameters on ${data.dataset.name} (${data.train.length} train images), backend ${tf.getBackend()}`,
+    `${run.model.arch} ${params.toLocaleString()} parameters on ${data.dataset.name} (${data.train.length} train images), backend ${tf.getBackend()}, ${threads} thread(s)`,
   );
   mkdirSync(dirname(out), { recursive: true });
   const save = async () => {
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
   console.error(
     `saved ${out} at step ${run.step} (loss ${smooth.toFixed(4)}, ${Math.round(run.wallSeconds)} s of training)`,
   );
+  await Promise.all(helpers.map((h) => h.close()));
   run.dispose();
 }
 

@@ -20,6 +20,10 @@ const HOW_TO =
   '{"image_shape": [3, 32, 32], "n_channels": 128, "ch_mults": [1, 2, 2, 2], "is_attn": [false, true, false, false], ' +
   '"n_blocks": 2, "use_res_for_updown": false}).';
 
+function describeSource(source: 'metadata' | 'sidecar'): string {
+  return source === 'sidecar' ? 'The config file' : 'The checkpoint\'s metadata "config"';
+}
+
 /** The architecture the object names or implies, lower-cased ('unet', 'dit', ...); null if none. */
 function detectArch(obj: Record<string, unknown>): string | null {
   const net = isRecord(obj.network) ? obj.network : obj;
@@ -45,13 +49,22 @@ export function readCheckpointConfig(file: SafetensorsFile, sidecarJson?: string
         : 'it has no metadata';
     return err(`The checkpoint does not say which network it holds: ${present}, no "config". ${HOW_TO}`);
   }
-  const where = source === 'sidecar' ? 'The config file' : 'The checkpoint\'s metadata "config"';
+  const where = describeSource(source);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
     return err(`${where} is not valid JSON (${(e as Error).message}). ${HOW_TO}`);
   }
+  return checkpointConfigFromJson(parsed, source);
+}
+
+/** The architecture of an already parsed config object (e.g. a training run's config, sent to a thread). */
+export function checkpointConfigFromJson(
+  parsed: unknown,
+  source: 'metadata' | 'sidecar' = 'metadata',
+): Result<CheckpointConfig> {
+  const where = describeSource(source);
   if (!isRecord(parsed))
     return err(`${where} must be a JSON object, got ${JSON.stringify(parsed)}. ${HOW_TO}`);
   const arch = detectArch(parsed);

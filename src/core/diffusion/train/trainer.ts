@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Denoiser } from '../denoiser';
 import { cachedSchedule } from '../schedule';
 import { Adam } from './adam';
+import { type BatchPart, partGradients, slicePart, splitSizes } from './batch-gradients';
 import type { BatchSource } from './batches';
-import { ddpmLoss } from './ddpm-loss';
 import { emaDecay, updateEma } from './ema';
+import type { GradientHelper, GradientResult } from './gradient-helper';
 
 export interface TrainSettings {
   batchSize: number;
@@ -109,36 +110,32 @@ export class DiffusionTrainer {
     this.adam.step = step;
   }
 
+  /** Threads that compute the gradients of slices of each batch (see gradient-helper.ts); none: all here. */
+  private helpers: readonly GradientHelper[] = [];
+
+  /** Shares each following step's batch with `helpers` (this thread keeps the first, largest slice). */
+  shareBatchesWith(helpers: readonly GradientHelper[]): void {
+    this.helpers = helpers;
+  }
+
   /** One update on the batch that belongs to the current step. */
   async trainStep(source: BatchSource): Promise<StepResult> {
-    const { model, settings } = this;
+    const { settings } = this;
     const batch = source.batch(this.step);
-    const [, h, w, c] = [0, model.imageShape[1], model.imageShape[2], model.imageShape[0]];
-    const n = batch.t.length;
     const lr = learningRateAt(this.step, settings);
-    const varList = [...this.trainable.values()];
-    const nameOf = new Map([...this.trainable].map(([name, v]) => [v.name, name]));
-    const { loss, gradNorm, grads } = tf.tidy(() => {
-      const x0 = tf.tensor4d(batch.x0, [n, h, w, c]);
-      const noise = tf.tensor4d(batch.noise, [n, h, w, c]);
-      const { value, grads: raw } = tf.variableGrads(
-        () => ddpmLoss(model, this.schedule, { x0, t: batch.t, noise }, { training: true }),
-        varList,
-      );
+    const raw = await this.batchGradients(batch);
+    const { gradNorm, grads } = tf.tidy(() => {
       let sumSq = tf.scalar(0);
-      for (const g of Object.values(raw)) sumSq = tf.add(sumSq, tf.sum(tf.square(g)));
+      for (const g of Object.values(raw.grads)) sumSq = tf.add(sumSq, tf.sum(tf.square(g)));
       const norm = tf.sqrt(sumSq);
       // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
       const scale = tf.minimum(1, tf.div(settings.gradClip, tf.add(norm, 1e-6)));
-      // A plain object, not a Map: tf.tidy keeps only tensors it can see in the returned container.
       const clipped: Record<string, tf.Tensor> = {};
-      for (const [varName, g] of Object.entries(raw)) {
-        const name = nameOf.get(varName);
-        if (!name) throw new Error(`trainer: gradient for an unknown variable ${varName}`);
-        clipped[name] = tf.mul(g, scale);
-      }
-      return { loss: value, gradNorm: norm, grads: clipped };
-    }) as { loss: tf.Scalar; gradNorm: tf.Scalar; grads: Record<string, tf.Tensor> };
+      for (const [name, g] of Object.entries(raw.grads)) clipped[name] = tf.mul(g, scale);
+      return { gradNorm: norm, grads: clipped };
+    }) as { gradNorm: tf.Scalar; grads: Record<string, tf.Tensor> };
+    for (const g of Object.values(raw.grads)) g.dispose();
+    const loss = raw.loss;
     const [lossValue, normValue] = await Promise.all([loss.data(), gradNorm.data()]);
     loss.dispose();
     gradNorm.dispose();
@@ -153,9 +150,62 @@ export class DiffusionTrainer {
     } finally {
       for (const g of Object.values(grads)) g.dispose();
     }
-    updateEma(this.ema.params, model.params, emaDecay(this.step, settings.emaBeta));
+    updateEma(this.ema.params, this.model.params, emaDecay(this.step, settings.emaBeta));
     this.step++;
     return { step: this.step, loss: lossValue[0], gradNorm: normValue[0], lr };
+  }
+
+  /**
+   * The batch's mean loss and raw gradients: computed here, or sliced between this thread and the
+   * helpers and averaged by slice size (what one pass over the whole batch gives, up to rounding). The
+   * caller owns the returned tensors.
+   */
+  async batchGradients(
+    batch: BatchPart,
+  ): Promise<{ loss: tf.Scalar; grads: Record<string, tf.Tensor> }> {
+    const { model, helpers } = this;
+    if (helpers.length === 0) return partGradients(model, this.schedule, batch, this.trainable);
+    const n = batch.t.length;
+    const sizes = splitSizes(n, helpers.length + 1).filter((s) => s > 0);
+    const weights: Record<string, Float32Array> = {};
+    for (const [name, v] of this.trainable) weights[name] = v.dataSync() as Float32Array;
+    const pending: Promise<GradientResult>[] = [];
+    let from = sizes[0];
+    for (let i = 1; i < sizes.length; i++) {
+      pending.push(helpers[i - 1].compute(weights, slicePart(batch, from, from + sizes[i])));
+      from += sizes[i];
+    }
+    // Our own slice runs while the helpers work on theirs.
+    const own = partGradients(model, this.schedule, slicePart(batch, 0, sizes[0]), this.trainable);
+    let remote: GradientResult[];
+    try {
+      remote = await Promise.all(pending);
+    } catch (e) {
+      own.loss.dispose();
+      for (const g of Object.values(own.grads)) g.dispose();
+      throw e;
+    }
+    const combined = tf.tidy(() => {
+      const loss = remote.reduce(
+        (sum, r, i) => tf.add(sum, tf.mul(r.loss, sizes[i + 1] / n)),
+        tf.mul(own.loss, sizes[0] / n),
+      ) as tf.Scalar;
+      const grads: Record<string, tf.Tensor> = {};
+      for (const [name, g] of Object.entries(own.grads)) {
+        grads[name] = remote.reduce(
+          (sum, r, i) => {
+            const part = r.grads[name];
+            if (!part) throw new Error(`trainer: a gradient helper sent no gradient for "${name}"`);
+            return tf.add(sum, tf.mul(tf.tensor(part, g.shape, 'float32'), sizes[i + 1] / n));
+          },
+          tf.mul(g, sizes[0] / n),
+        );
+      }
+      return { loss, grads };
+    }) as { loss: tf.Scalar; grads: Record<string, tf.Tensor> };
+    own.loss.dispose();
+    for (const g of Object.values(own.grads)) g.dispose();
+    return combined;
   }
 
   dispose(): void {

@@ -10,6 +10,7 @@ import type { Denoiser } from '../denoiser';
 import { DDAE_T } from '../schedule';
 import { BatchSource } from './batches';
 import { updateEma } from './ema';
+import type { GradientHelper } from './gradient-helper';
 import { readTrainingCheckpoint, type TrainingRecord, writeTrainingCheckpoint } from './train-checkpoint';
 import {
   DiffusionTrainer,
@@ -151,6 +152,11 @@ export class TrainingRun {
       ema.dispose();
       return err((e as Error).message);
     }
+  }
+
+  /** Shares each batch with helper threads (data-parallel on CPU backends; see gradient-helper.ts). */
+  shareBatchesWith(helpers: readonly GradientHelper[]): void {
+    this.trainer.shareBatchesWith(helpers);
   }
 
   async trainStep(): Promise<StepResult> {
