@@ -160,9 +160,7 @@ export class DiffusionTrainer {
    * helpers and averaged by slice size (what one pass over the whole batch gives, up to rounding). The
    * caller owns the returned tensors.
    */
-  async batchGradients(
-    batch: BatchPart,
-  ): Promise<{ loss: tf.Scalar; grads: Record<string, tf.Tensor> }> {
+  async batchGradients(batch: BatchPart): Promise<{ loss: tf.Scalar; grads: Record<string, tf.Tensor> }> {
     const { model, helpers } = this;
     if (helpers.length === 0) return partGradients(model, this.schedule, batch, this.trainable);
     const n = batch.t.length;
