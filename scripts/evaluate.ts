@@ -6,6 +6,9 @@
  *
  *   npm run evaluate -- --model runs/unet-small.safetensors --samples 1000 --ship public/models/mnist-unet-small
  *     [--name "shown in the app"] [--status "a line on the card, e.g. why it is shipped below the bar"]
+ *
+ * --threads N (default: one per core on wasm) draws the batches on N worker threads, each with its own
+ * tfjs-wasm; the images are the same as on one thread.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
+import { availableParallelism } from 'node:os';
 import { encode } from 'fast-png';
 import type { TrainingRecord } from '../src/core/diffusion/train/train-checkpoint';
 import { loadClassifier } from '../src/core/eval/classifier';
@@ -29,6 +33,7 @@ import { denoiserFromCheckpoint } from '../src/core/io/denoiser-from-checkpoint'
 import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
+import { drawSamplesInThreads } from './lib/sample-threads';
 
 const { values: a } = parseArgs({
   options: {
@@ -47,6 +52,7 @@ const { values: a } = parseArgs({
     status: { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string' },
   },
 });
 
@@ -115,16 +121,37 @@ async function main(): Promise<void> {
   const [c, h, w] = model.imageShape;
   const bar = new ProgressBar(n, 0, 'samples');
   const started = performance.now();
-  const images = await drawSamples({
-    model,
-    sampler,
-    count: n,
-    batch,
-    seed: Number(a.seed),
-    onStep: (before, b, info) => {
-      if (info.step === info.total - 1) bar.update(before + b, {}, true);
-    },
-  });
+  const threads =
+    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : Number(a.threads);
+  if (!Number.isInteger(threads) || threads < 1)
+    fail(`--threads must be a whole number >= 1, got ${a.threads}`);
+  if (threads > 1 && a.backend !== 'wasm')
+    fail('--threads above 1 needs --backend wasm (sampling threads run tfjs-wasm)');
+  const seed = Number(a.seed);
+  // Threads draw the same images (a batch depends only on its first index); one thread runs here.
+  const images =
+    threads > 1
+      ? await drawSamplesInThreads({
+          checkpoint: bytes,
+          name: modelFile.value,
+          sampler,
+          count: n,
+          batch,
+          seed,
+          imageSize: c * h * w,
+          threads,
+          onBatch: (done) => bar.update(done, {}, done === n),
+        })
+      : await drawSamples({
+          model,
+          sampler,
+          count: n,
+          batch,
+          seed,
+          onStep: (before, b, info) => {
+            if (info.step === info.total - 1) bar.update(before + b, {}, true);
+          },
+        });
   bar.done();
   const sampleSeconds = (performance.now() - started) / 1000;
   const quality = sampleQuality(await readClassifier(clf, images, n), reference, classes);
@@ -136,6 +163,7 @@ async function main(): Promise<void> {
     trainVsTestFloor: { classifierFid: floor.classifierFid, confidentFraction: floor.confidentFraction },
     sampleSeconds,
     backend: tf.getBackend(),
+    threads,
   };
   console.log(`| | classifier-FID | confident (p ≥ 0.9) | rarest class | commonest class |`);
   console.log(`|---|---|---|---|---|`);

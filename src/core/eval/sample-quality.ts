@@ -109,7 +109,7 @@ export interface DrawSamplesOptions {
  * `readClassifier` scores. Leaves no tensor behind, also when cancelled.
  */
 export async function drawSamples(options: DrawSamplesOptions): Promise<Float32Array> {
-  const { model, sampler, count, seed, signal, onStep } = options;
+  const { model, count, signal, onStep } = options;
   const batch = Math.max(1, Math.min(options.batch, count));
   const [c, h, w] = model.imageShape;
   const size = h * w * c;
@@ -117,21 +117,38 @@ export async function drawSamples(options: DrawSamplesOptions): Promise<Float32A
   for (let i = 0; i < count; i += batch) {
     throwIfCancelled(signal);
     const b = Math.min(batch, count - i);
-    const x = await sample({
-      model,
-      sampler,
-      batch: b,
-      seed: seed + i,
-      control: { signal },
-      onStep: onStep && ((info) => onStep(i, b, info)),
-    });
-    const unit = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
-    x.dispose();
-    try {
-      images.set((await unit.data()) as Float32Array, i * size);
-    } finally {
-      unit.dispose();
-    }
+    images.set(
+      await drawSampleBatch({ ...options, onStep: onStep && ((_, bb, info) => onStep(i, bb, info)) }, i, b),
+      i * size,
+    );
   }
   return images;
+}
+
+/**
+ * Images [first, first + size) of `drawSamples(options)`: a batch is a function of its first index alone
+ * (seed + first), so batches can be drawn in any order or on other threads. `onStep` gets 0 as the
+ * images-before count.
+ */
+export async function drawSampleBatch(
+  options: Omit<DrawSamplesOptions, 'count' | 'batch'>,
+  first: number,
+  size: number,
+): Promise<Float32Array> {
+  const { model, sampler, seed, signal, onStep } = options;
+  const x = await sample({
+    model,
+    sampler,
+    batch: size,
+    seed: seed + first,
+    control: { signal },
+    onStep: onStep && ((info) => onStep(0, size, info)),
+  });
+  const unit = tf.tidy(() => tf.clipByValue(tf.div(tf.add(x, 1), 2), 0, 1));
+  x.dispose();
+  try {
+    return (await unit.data()) as Float32Array;
+  } finally {
+    unit.dispose();
+  }
 }
