@@ -3,19 +3,15 @@
  * threads, each with its own tfjs-wasm, take slices of every batch (see
  * `src/core/diffusion/train/gradient-helper.ts`); the main thread keeps one slice and applies the update.
  */
-import { Worker } from 'node:worker_threads';
 import {
   ChannelGradientHelper,
   type GradientHelper,
   type GradientReply,
 } from '../../src/core/diffusion/train/gradient-helper';
+import { startTsxWorker } from './tsx-worker';
 
 function startThread() {
-  const url = new URL('./gradient-thread.ts', import.meta.url).href;
-  const worker = new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`,
-    { eval: true },
-  );
+  const worker = startTsxWorker(new URL('./gradient-thread.ts', import.meta.url));
   return {
     post: (request: unknown) => worker.postMessage(request),
     listen(onReply: (r: GradientReply) => void, onError: (e: Error) => void) {

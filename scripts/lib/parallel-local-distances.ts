@@ -3,7 +3,6 @@
  * core, each with its own tfjs-wasm, takes gallery ranges (see `src/core/reid/local-distance-pool.ts`).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { StripeFeatures } from '../../src/core/reid/features';
 import {
   LocalDistancePool,
@@ -12,6 +11,7 @@ import {
 } from '../../src/core/reid/local-distance-pool';
 import type { RangeReply } from '../../src/core/reid/local-distance-range';
 import type { LocalDistances } from '../../src/core/reid/local-distance-reference';
+import { startTsxWorker } from './tsx-worker';
 
 export interface ParallelLocalDistanceOptions extends PoolComputeOptions {
   /** Worker threads (default: one per core). */
@@ -20,11 +20,7 @@ export interface ParallelLocalDistanceOptions extends PoolComputeOptions {
 
 /** A worker thread running the TypeScript thread module through tsx's loader. */
 function startThread(): RangeWorker {
-  const url = new URL('./local-distance-thread.ts', import.meta.url).href;
-  const worker = new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`,
-    { eval: true },
-  );
+  const worker = startTsxWorker(new URL('./local-distance-thread.ts', import.meta.url));
   return {
     post: (request) => worker.postMessage(request),
     listen(onReply: (reply: RangeReply) => void, onError: (error: Error) => void) {

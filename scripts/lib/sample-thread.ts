@@ -2,22 +2,15 @@
  * One thread of `drawSamplesInThreads`: its own tfjs-wasm and copy of the network, drawing the batches it
  * is handed (`drawSampleBatch`), one message at a time.
  */
-import { parentPort } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import '../../src/core/gpu/kernels/matmul-wasm';
 import type { Denoiser } from '../../src/core/diffusion/denoiser';
 import { drawSampleBatch } from '../../src/core/eval/sample-quality';
 import { denoiserFromCheckpoint } from '../../src/core/io/denoiser-from-checkpoint';
 import type { SampleReply, SampleRequest } from './sample-threads';
+import { wasmThread } from './tsx-worker';
 
-const port = parentPort;
-if (!port) throw new Error('sample-thread: run me as a worker thread');
-
-let queue: Promise<unknown> = tf.setBackend('wasm').then(async (started) => {
-  if (!started) throw new Error('could not start tfjs-wasm in a worker thread');
-  await tf.ready();
-});
+const { port, backendReady } = wasmThread('sample-thread');
+let queue: Promise<unknown> = backendReady;
 let model: Denoiser | null = null;
 let setup: Extract<SampleRequest, { kind: 'setup' }> | null = null;
 

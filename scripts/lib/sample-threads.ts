@@ -3,9 +3,11 @@
  * each thread loads the network into its own tfjs-wasm and draws whole batches, taking the next one as it
  * finishes. A batch depends only on its first index, so the images are those one thread would draw.
  */
+
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SamplerSpec } from '../../src/core/diffusion/samplers';
+import { startTsxWorker } from './tsx-worker';
 
 export type SampleRequest =
   | { kind: 'setup'; checkpoint: Uint8Array; name: string; sampler: SamplerSpec; seed: number }
@@ -32,11 +34,7 @@ export interface ThreadedSamplesOptions {
 }
 
 function startThread(): Worker {
-  const url = new URL('./sample-thread.ts', import.meta.url).href;
-  return new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); })`,
-    { eval: true },
-  );
+  return startTsxWorker(new URL('./sample-thread.ts', import.meta.url));
 }
 
 /** One request, its reply (a thread answers in order, one at a time). */
