@@ -100,7 +100,7 @@ test('an optional middle tap joins the grid; a cancelled grid keeps its finished
   await expect(page.getByTestId('probe-runs')).toContainText('cancelled');
 });
 
-test('a model shipped under public/models is listed (and not deletable) when its card is there', async ({
+test('a model shipped under public/models is listed (and not deletable) when its card is there, and chosen by default', async ({
   page,
 }) => {
   // Stand in for the shipped files: the golden tiny UNet and a model card like `npm run evaluate --ship` writes.
@@ -121,8 +121,10 @@ test('a model shipped under public/models is listed (and not deletable) when its
   const list = page.getByTestId('model-list');
   await expect(list).toContainText('MNIST UNet small (shipped)');
   await expect(list.getByTitle('Delete')).toHaveCount(0);
-  await list.getByRole('button', { name: 'MNIST UNet small (shipped)' }).click();
+  // On the app's defaults (no model in the URL) the shipped model is chosen: its taps list and Run is on.
   await expect(page.getByTestId('probe-taps')).toContainText('out_6');
+  await expect(page).toHaveURL(/model=shipped/);
+  await expect(page.getByTestId('probe-run')).toBeEnabled();
 });
 
 type GridFile = { cells: { status: string; accuracy: number | null }[] };

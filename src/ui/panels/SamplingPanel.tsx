@@ -29,12 +29,6 @@ export function SamplingPanel() {
     void refreshModels();
   }, [refreshModels]);
 
-  // On the app's defaults (no model in the URL) start from the shipped model, so Sample works at once.
-  const shippedId = models.find((m) => m.id.startsWith('shipped:'))?.id;
-  useEffect(() => {
-    if (!model && !params.model && shippedId) setParams({ model: shippedId });
-  }, [model, params.model, shippedId, setParams]);
-
   const start = () => {
     if (!model) return;
     const { sampler, steps, eta, seed, batch } = params;

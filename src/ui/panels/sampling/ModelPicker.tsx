@@ -1,15 +1,23 @@
+import { useEffect } from 'react';
 import { useSamplingStore } from '../../../state/sampling-store';
 import { useUrlStore } from '../../../state/url-store';
 import type { UploadedFile } from '../../../worker/api';
 import { JobProgress } from '../../components/JobProgress';
 
-/** Lists the models the worker knows and imports a checkpoint (safetensors + optional config JSON). */
+/**
+ * Lists the models the worker knows and imports a checkpoint (safetensors + optional config JSON). On the
+ * app's defaults (no model in the URL) it selects the shipped model, so Sampling and Probing work at once.
+ */
 export function ModelPicker() {
   const models = useSamplingStore((s) => s.models);
   const importJob = useSamplingStore((s) => s.importJob);
   const { importCheckpoint, deleteModel } = useSamplingStore.getState();
   const selected = useUrlStore((s) => s.params.model);
   const setParams = useUrlStore((s) => s.setParams);
+  const shippedId = models.find((m) => m.id.startsWith('shipped:'))?.id;
+  useEffect(() => {
+    if (!selected && shippedId) setParams({ model: shippedId });
+  }, [selected, shippedId, setParams]);
 
   const onFiles = (list: FileList | null) => {
     const files: UploadedFile[] = Array.from(list ?? [], (file) => ({ path: file.name, file }));
