@@ -10,8 +10,11 @@
  * upload accepts (idx(.gz), CIFAR-10 batches, PNG folders, zip). --out DIR writes DIR/probe.json and
  * DIR/probe.md (or FILE.json and FILE.md when it ends in .json). --taps: names (out_1,out_2), or `all` for
  * the UNet's encoder taps enc_k and the middle block too (default: the decoder taps, as DDAE).
+ * --threads N (default: one per core on wasm) extracts the features on N worker threads, each with its own
+ * tfjs-wasm; the features are those one thread computes.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -29,6 +32,7 @@ import {
   parseTimesteps,
   runProbeGrid,
 } from '../src/core/probe';
+import { startFeatureThreads } from './lib/feature-threads';
 import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
@@ -53,6 +57,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '0' },
     out: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string' },
   },
 });
 
@@ -116,9 +121,27 @@ async function main(): Promise<void> {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
   });
+  const threads =
+    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : int('threads');
+  if (threads > 1 && a.backend !== 'wasm')
+    fail('--threads above 1 needs --backend wasm (feature threads run tfjs-wasm)');
+  // Feature extraction (most of a grid's time) on worker threads; the probes train here.
+  const featureThreads =
+    threads > 1
+      ? await startFeatureThreads(
+          {
+            checkpoint: new Uint8Array(readFileSync(file)),
+            name: basename(file),
+            sidecar,
+            dataset: data.dataset,
+          },
+          threads,
+        ).catch((e: Error) => fail(e.message))
+      : null;
   let bar: ProgressBar | null = null;
   const result = await runProbeGrid(model, name, data, settings, {
     signal: controller.signal,
+    ...(featureThreads && { extract: featureThreads.extract }),
     onStart: ({ train, test, taps, notes }) => {
       for (const n of notes) console.error(n);
       console.error(
@@ -137,7 +160,9 @@ async function main(): Promise<void> {
       console.error(
         `\nt = ${c.t} ${c.tap}: ${c.status === 'done' ? `${(100 * (c.accuracy ?? 0)).toFixed(2)}% linear${c.knnAccuracy !== null ? `, ${(100 * c.knnAccuracy).toFixed(2)}% kNN` : ''}` : `${c.status}: ${c.error}`}`,
       ),
-  }).catch((e: Error) => fail(e.message));
+  })
+    .catch((e: Error) => fail(e.message))
+    .finally(() => featureThreads?.close());
   (bar as ProgressBar | null)?.done();
   model.dispose();
   const md = markdownTable(result);

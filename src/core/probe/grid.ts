@@ -22,6 +22,8 @@ import { type LabelledFeatures, trainLinearProbe } from './linear-probe';
 import { pendingCell } from './pending-cell';
 import type { BaselineResult, ProbeCell, ProbeGridResult, ProbeGridSettings } from './types';
 
+export type FeatureExtractor = typeof extractFeatures;
+
 export interface GridProgress {
   done: number;
   total: number;
@@ -35,6 +37,11 @@ export interface GridCallbacks {
   onBaseline?: (baseline: BaselineResult) => void;
   /** Each (t, tap)'s features with the chosen images' dataset indices, e.g. to keep for the cell views. */
   onFeatures?: (t: number, tap: string, train: TapFeatures, test: TapFeatures) => void;
+  /**
+   * What extracts the features (default: `extractFeatures` on this thread); the Node CLI passes one that
+   * shares the images between worker threads.
+   */
+  extract?: FeatureExtractor;
   /** Once the input is checked: the chosen images and any notes (unlabelled images skipped, ...). */
   onStart?: (info: {
     train: Int32Array;
@@ -136,7 +143,7 @@ export async function runProbeGrid(
       try {
         const extract = async (indices: Int32Array, split: string) => {
           const before = done;
-          const features = await extractFeatures(
+          const features = await (callbacks.extract ?? extractFeatures)(
             model,
             dataset,
             indices,

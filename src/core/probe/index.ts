@@ -9,7 +9,13 @@ export {
   type TapFeatures,
   tapNames,
 } from './features';
-export { type GridCallbacks, type GridProgress, ProbeInputError, runProbeGrid } from './grid';
+export {
+  type FeatureExtractor,
+  type GridCallbacks,
+  type GridProgress,
+  ProbeInputError,
+  runProbeGrid,
+} from './grid';
 export { parseProbeGridJson } from './grid-json';
 export {
   type CheckedProbeInput,
