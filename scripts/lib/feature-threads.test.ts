@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/core/gpu/kernels/matmul-wasm';
-import type { ImageDataset } from '../../src/core/data/dataset';
 import { presetConfig } from '../../src/core/diffusion/train/presets';
 import { exportStateDict } from '../../src/core/io/checkpoint';
 import { createFromConfig } from '../../src/core/io/denoiser-from-checkpoint';
 import { extractFeatures } from '../../src/core/probe/features';
+import { randomDigits } from './bench-data';
 import { startFeatureThreads } from './feature-threads';
 import { switchBackend } from './test-backends';
-
-function images(n: number, size = 12): ImageDataset {
-  const pixels = Uint8Array.from({ length: n * size * size }, (_, i) => (i * 2654435761) >>> 24);
-  return {
-    name: 'hashes',
-    height: size,
-    width: size,
-    channels: 1,
-    pixels,
-    labels: new Int32Array(n),
-    classNames: [],
-  };
-}
 
 describe('probe features on worker threads', () => {
   beforeAll(async () => switchBackend('wasm'));
@@ -29,7 +16,7 @@ describe('probe features on worker threads', () => {
     const made = createFromConfig(presetConfig('unet', 'tiny', [1, 12, 12]), 'random', 3);
     if (!made.ok) throw new Error(made.error);
     const { model, json } = made.value;
-    const dataset = images(20);
+    const dataset = randomDigits(20, 12);
     const checkpoint = await exportStateDict(model, { config: JSON.stringify(json) });
     const indices = Int32Array.from([19, 3, 7, 0, 12, 5, 8, 2, 16, 11, 1]); // 3 batches of 4 (last padded)
     const options = { t: 11, batchSize: 4, seed: 5 };
@@ -55,7 +42,7 @@ describe('probe features on worker threads', () => {
   it('a checkpoint the threads cannot read fails with its reason', async () => {
     await expect(
       startFeatureThreads(
-        { checkpoint: new Uint8Array(8), name: 'broken.safetensors', dataset: images(2) },
+        { checkpoint: new Uint8Array(8), name: 'broken.safetensors', dataset: randomDigits(2, 12) },
         1,
       ),
     ).rejects.toThrow(/broken\.safetensors/);

@@ -10,7 +10,7 @@ import type { ImageDataset } from '../../src/core/data/dataset';
 import { throwIfCancelled } from '../../src/core/job';
 import type { ExtractOptions, TapFeatures } from '../../src/core/probe/features';
 import type { FeatureExtractor } from '../../src/core/probe/grid';
-import { startTsxWorker } from './tsx-worker';
+import { askWorker, startTsxWorker } from './tsx-worker';
 
 export type FeatureRequest =
   | { kind: 'setup'; checkpoint: Uint8Array; name: string; sidecar?: string; dataset: ImageDataset }
@@ -27,32 +27,8 @@ export interface FeatureThreads {
   close(): Promise<void>;
 }
 
-/** One request; resolves with its final reply, passing progress replies to `onProgress`. */
-function ask(
-  worker: Worker,
-  request: FeatureRequest,
-  onProgress?: (done: number) => void,
-): Promise<FeatureReply> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: FeatureReply) => {
-      if (reply.kind === 'progress') {
-        onProgress?.(reply.done);
-        return;
-      }
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      if (reply.kind === 'error') reject(new Error(reply.message));
-      else resolve(reply);
-    };
-    const onError = (e: Error) => {
-      worker.off('message', onMessage);
-      reject(e);
-    };
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.postMessage(request);
-  });
-}
+const ask = (worker: Worker, request: FeatureRequest, onProgress?: (done: number) => void) =>
+  askWorker<FeatureReply>(worker, request, '', (r) => r.kind === 'progress' && onProgress?.(r.done));
 
 /** `threads` threads holding the checkpoint's network and `dataset`, for `runProbeGrid`'s `extract`. */
 export async function startFeatureThreads(

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { SamplerSpec } from '../../src/core/diffusion/samplers';
-import { startTsxWorker } from './tsx-worker';
+import { askWorker, startTsxWorker } from './tsx-worker';
 
 export type SampleRequest =
   | { kind: 'setup'; checkpoint: Uint8Array; name: string; sampler: SamplerSpec; seed: number }
@@ -37,23 +37,8 @@ function startThread(): Worker {
   return startTsxWorker(new URL('./sample-thread.ts', import.meta.url));
 }
 
-/** One request, its reply (a thread answers in order, one at a time). */
-function ask(worker: Worker, request: SampleRequest): Promise<SampleReply> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: SampleReply) => {
-      worker.off('error', onError);
-      if (reply.kind === 'error') reject(new Error(`a sampling thread failed: ${reply.message}`));
-      else resolve(reply);
-    };
-    const onError = (e: Error) => {
-      worker.off('message', onMessage);
-      reject(e);
-    };
-    worker.once('message', onMessage);
-    worker.once('error', onError);
-    worker.postMessage(request);
-  });
-}
+const ask = (worker: Worker, request: SampleRequest) =>
+  askWorker<SampleReply>(worker, request, 'a sampling thread failed: ');
 
 /** The same images as `drawSamples` with these options, drawn by `threads` worker threads. */
 export async function drawSamplesInThreads(options: ThreadedSamplesOptions): Promise<Float32Array> {

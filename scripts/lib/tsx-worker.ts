@@ -14,6 +14,38 @@ export function startTsxWorker(moduleUrl: URL): Worker {
   );
 }
 
+/**
+ * Posts `request` to a thread that answers in order, one request at a time, and resolves with its final
+ * reply: a `{ kind: 'progress' }` reply goes to `onProgress`, a `{ kind: 'error', message }` one rejects
+ * with `failure` and the message.
+ */
+export function askWorker<Reply extends { kind: string }>(
+  worker: Worker,
+  request: unknown,
+  failure: string,
+  onProgress?: (reply: Reply) => void,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: Reply) => {
+      if (reply.kind === 'progress') {
+        onProgress?.(reply);
+        return;
+      }
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      if (reply.kind === 'error') reject(new Error(`${failure}${(reply as { message?: string }).message}`));
+      else resolve(reply);
+    };
+    const onError = (e: Error) => {
+      worker.off('message', onMessage);
+      reject(e);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.postMessage(request);
+  });
+}
+
 /** Inside a thread module: its port to the main thread, and tfjs-wasm started once (awaited before work). */
 export function wasmThread(name: string): { port: MessagePort; backendReady: Promise<void> } {
   const port = parentPort;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomDigits } from '../../../../scripts/lib/bench-data';
 import { switchBackend } from '../../../../scripts/lib/test-backends';
 import '../../gpu/kernels/conv2d-backprop-wasm';
 import '../../gpu/kernels/matmul-wasm';
-import type { ImageDataset } from '../../data/dataset';
 import { range } from '../../data/splits';
 import { relativeL2 } from '../unet/golden.fixtures';
 import { splitSizes } from './batch-gradients';
@@ -18,26 +18,7 @@ import { presetConfig } from './presets';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from './trainer';
 import { TrainingRun } from './training-run';
 
-/** 20 random 12x12 digits-like images. */
-function noiseImages(n = 20, size = 12): ImageDataset {
-  const pixels = new Uint8Array(n * size * size);
-  let s = 7;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    pixels[i] = s % 256;
-  }
-  return {
-    name: 'noise',
-    height: size,
-    width: size,
-    channels: 1,
-    pixels,
-    labels: new Int32Array(n),
-    classNames: [],
-  };
-}
-
-const data = noiseImages();
+const data = randomDigits(20, 12);
 const train = range(0, data.labels.length);
 // An odd batch, so the slices differ in size (2, 2, 1 with two helpers).
 const SETTINGS: TrainSettings = {
