@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
-import { availableParallelism } from 'node:os';
 import { encode } from 'fast-png';
 import type { TrainingRecord } from '../src/core/diffusion/train/train-checkpoint';
 import { loadClassifier } from '../src/core/eval/classifier';
@@ -34,6 +33,7 @@ import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
 import { drawSamplesInThreads } from './lib/sample-threads';
+import { threadsOption } from './lib/threads-option';
 
 const { values: a } = parseArgs({
   options: {
@@ -121,12 +121,9 @@ async function main(): Promise<void> {
   const [c, h, w] = model.imageShape;
   const bar = new ProgressBar(n, 0, 'samples');
   const started = performance.now();
-  const threads =
-    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : Number(a.threads);
-  if (!Number.isInteger(threads) || threads < 1)
-    fail(`--threads must be a whole number >= 1, got ${a.threads}`);
-  if (threads > 1 && a.backend !== 'wasm')
-    fail('--threads above 1 needs --backend wasm (sampling threads run tfjs-wasm)');
+  const threadCount = threadsOption(a.threads, a.backend as string, 'sampling');
+  if (!threadCount.ok) fail(threadCount.error);
+  const threads = threadCount.value;
   const seed = Number(a.seed);
   // Threads draw the same images (a batch depends only on its first index); one thread runs here.
   const images =

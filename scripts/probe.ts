@@ -14,7 +14,6 @@
  * tfjs-wasm; the features are those one thread computes.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -36,6 +35,7 @@ import { startFeatureThreads } from './lib/feature-threads';
 import { resolveModelFile } from './lib/model-file';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
+import { threadsOption } from './lib/threads-option';
 
 const { values: a } = parseArgs({
   options: {
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
   if (!resolved.ok) fail(resolved.error);
   const file = resolved.value;
   const sidecar = a.config ? readFileSync(a.config, 'utf8') : undefined;
-  const loaded = denoiserFromCheckpoint(new Uint8Array(readFileSync(file)), basename(file), sidecar);
+  const checkpoint = new Uint8Array(readFileSync(file));
+  const loaded = denoiserFromCheckpoint(checkpoint, basename(file), sidecar);
   if (!loaded.ok) fail(loaded.error);
   const { model } = loaded.value;
   const name = basename(file) === 'model.safetensors' ? basename(dirname(file)) : basename(file);
@@ -121,16 +122,15 @@ async function main(): Promise<void> {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
   });
-  const threads =
-    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : int('threads');
-  if (threads > 1 && a.backend !== 'wasm')
-    fail('--threads above 1 needs --backend wasm (feature threads run tfjs-wasm)');
+  const threadCount = threadsOption(a.threads, a.backend as string, 'feature');
+  if (!threadCount.ok) fail(threadCount.error);
+  const threads = threadCount.value;
   // Feature extraction (most of a grid's time) on worker threads; the probes train here.
   const featureThreads =
     threads > 1
       ? await startFeatureThreads(
           {
-            checkpoint: new Uint8Array(readFileSync(file)),
+            checkpoint,
             name: basename(file),
             sidecar,
             dataset: data.dataset,

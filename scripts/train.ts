@@ -15,7 +15,6 @@
  * every --save-every steps and on Ctrl-C; it imports directly into the app's Sampling panel.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -33,6 +32,7 @@ import { yieldToEventLoop } from '../src/core/job';
 import { startGradientThreads } from './lib/gradient-threads';
 import { loadCliData } from './lib/node-data';
 import { ProgressBar } from './lib/progress';
+import { threadsOption } from './lib/threads-option';
 
 const { values: a } = parseArgs({
   options: {
@@ -116,12 +116,9 @@ async function main(): Promise<void> {
     if (!r.ok) fail(r.error);
     run = r.value;
   }
-  const threads =
-    a.threads === undefined ? (a.backend === 'wasm' ? availableParallelism() : 1) : num('threads');
-  if (!Number.isInteger(threads) || threads < 1)
-    fail(`--threads must be a whole number >= 1, got ${a.threads}`);
-  if (threads > 1 && a.backend !== 'wasm')
-    fail('--threads above 1 needs --backend wasm (helper threads run tfjs-wasm)');
+  const threadCount = threadsOption(a.threads, a.backend as string, 'helper');
+  if (!threadCount.ok) fail(threadCount.error);
+  const threads = threadCount.value;
   const helpers = threads > 1 ? await startGradientThreads(threads - 1, run.configJson) : [];
   run.shareBatchesWith(helpers);
   const params = run.model.specs.reduce((n, s) => n + s.torchShape.reduce((x, y) => x * y, 1), 0);

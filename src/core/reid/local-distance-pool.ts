@@ -2,9 +2,9 @@
  * The local distances on every core: workers (the CLIs' Node worker threads; any runtime with
  * SharedArrayBuffer could add its own `RangeWorker`), each with its own single-threaded tfjs-wasm, take
  * ranges of the gallery from a queue (the faster one takes more on a shared machine) and compute them by
- * the fastest CPU path (`cpuLocalDistanceMethod`) into shared result matrices. Ranges of the gallery rather than of the queries: a gallery
- * tile costs a layout change, norms and an upload to prepare and a query tile costs nothing, so each
- * gallery image is prepared once, however many ranges there are.
+ * the fastest CPU path (`cpuLocalDistanceMethod`) into shared result matrices. Ranges of the gallery
+ * rather than of the queries: a gallery tile costs a layout change, norms and an upload to prepare and a
+ * query tile costs nothing, so each gallery image is prepared once, however many ranges there are.
  */
 import { checkComparable, isOneSet, type StripeFeatures } from './features';
 import type { RangeReply, RangeRequest, RangeSetup } from './local-distance-range';
