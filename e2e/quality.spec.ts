@@ -12,6 +12,15 @@ test('the shipped UNet scores 8 samples: FID beside the floor and the model card
   await expect(page.getByTestId('model-list')).toContainText('(shipped)');
   await expect(page.getByTestId('card-fid')).toHaveText(/^\d+(\.\d+)?$/);
   await expect(page.getByTestId('quality-count')).toHaveValue('8');
+  // Before anything is sampled, the card shows how the model was trained and the grid it shipped with.
+  const card = JSON.parse(readFileSync('public/models/mnist-unet-small/model.json', 'utf8'));
+  await expect(page.getByTestId('model-card-training')).toContainText(
+    `${card.training.steps.toLocaleString('en-US')} steps at batch ${card.training.batchSize}`,
+  );
+  await expect(page.getByTestId('model-card')).toContainText(card.status);
+  await expect
+    .poll(() => page.getByTestId('model-card-samples').evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBe(readFileSync(`public/models/mnist-unet-small/${card.samplesImage}`).readUInt32BE(16)); // PNG width
 
   await page.getByTestId('quality-score').click();
   await expect(page.getByTestId('quality-fid')).toHaveText(/^\d+(\.\d+)?$/, { timeout: 110_000 });

@@ -99,6 +99,19 @@ export interface ModelSummary {
   persisted: boolean;
   /** A shipped model's sample-quality figures as its model card (model.json) records them. */
   recordedQuality?: RecordedQuality | null;
+  /** A shipped model's card: how it was trained and the sample grid it shipped with. */
+  card?: ShippedCard | null;
+}
+
+/** What a shipped model's card (model.json) says about its training, for the Sampling panel. */
+export interface ShippedCard {
+  /** The card's own words on how far the model got, e.g. "Undertrained: 12,400 steps ...". */
+  status: string | null;
+  /** e.g. "MNIST (embedded), 8,000 images". */
+  data: string | null;
+  training: { steps: number; batchSize: number; wallSeconds: number; finalLoss: number } | null;
+  /** The 64-sample grid `npm run evaluate -- --ship` drew, as a URL of the app. */
+  samplesUrl: string | null;
 }
 
 /** The sample-quality figures `npm run evaluate -- --ship` writes into a shipped model's card. */

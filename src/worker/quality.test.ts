@@ -18,7 +18,7 @@ import { readClassifier, referenceFit, sampleQuality } from '../core/eval/sample
 import { JobCancelledError } from '../core/job';
 import type { JobProgress, QualityRequest } from './api';
 import { QualityInputError, QualityService, SHIPPED_CLASSIFIER } from './quality';
-import { recordedQuality } from './shipped-models';
+import { recordedQuality, shippedCard } from './shipped-models';
 
 const never = new AbortController().signal;
 const quiet = () => {};
@@ -207,5 +207,35 @@ describe('recordedQuality', () => {
     expect(q?.sampler).toBe(card.sampleQuality.sampler);
     expect(recordedQuality({ name: 'x' })).toBeNull();
     expect(recordedQuality({ sampleQuality: { samples: { classifierFid: 'high' } } })).toBeNull();
+  });
+});
+
+describe('shippedCard', () => {
+  const url = (file: string) => `https://app/models/x/${file}`;
+
+  it('reads how each shipped model was trained and where its sample grid is', () => {
+    for (const dir of ['mnist-unet-small', 'mnist-dit-small']) {
+      const card = JSON.parse(readFileSync(`public/models/${dir}/model.json`, 'utf8'));
+      const c = shippedCard(card, url);
+      expect(c.status).toBe(card.status);
+      expect(c.data).toBe(`MNIST (embedded), ${card.data.images.toLocaleString('en-US')} images`);
+      expect(c.training).toEqual({
+        steps: card.training.steps,
+        batchSize: card.training.batchSize,
+        wallSeconds: card.training.wallSeconds,
+        finalLoss: card.training.finalLoss,
+      });
+      expect(c.samplesUrl).toBe(`https://app/models/x/${card.samplesImage}`);
+      expect(readFileSync(`public/models/${dir}/${card.samplesImage}`).subarray(1, 4).toString()).toBe('PNG');
+    }
+  });
+
+  it('leaves out what a card lacks or gets wrong, and takes no path out of the model folder', () => {
+    expect(shippedCard({}, url)).toEqual({ status: null, data: null, training: null, samplesUrl: null });
+    const odd = shippedCard(
+      { training: { steps: 10, batchSize: 'big' }, data: { name: 'D' }, samplesImage: '../../secret.png' },
+      url,
+    );
+    expect(odd).toEqual({ status: null, data: 'D', training: null, samplesUrl: null });
   });
 });

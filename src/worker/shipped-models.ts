@@ -3,7 +3,7 @@
  * metadata, and model.json, the model card `npm run evaluate -- --ship` writes). Listed when their card
  * is there, fetched on first use; the app works without them.
  */
-import type { ModelSummary, RecordedQuality } from './api';
+import type { ModelSummary, RecordedQuality, ShippedCard } from './api';
 
 /** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
 export const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
@@ -42,6 +42,36 @@ export function recordedQuality(card: Record<string, unknown>): RecordedQuality 
   };
 }
 
+/**
+ * How a shipped model was trained, from its card; fields the card lacks are null. `samplesUrl` turns the
+ * card's sample-grid file name into a URL (only a plain file name in the model's own folder is taken).
+ */
+export function shippedCard(
+  card: Record<string, unknown>,
+  samplesUrl: (file: string) => string,
+): ShippedCard {
+  const t = card.training as Record<string, unknown> | undefined;
+  const steps = num(t?.steps);
+  const batchSize = num(t?.batchSize);
+  const wallSeconds = num(t?.wallSeconds);
+  const finalLoss = num(t?.finalLoss);
+  const d = card.data as Record<string, unknown> | undefined;
+  const images = num(d?.images);
+  const file = card.samplesImage;
+  return {
+    status: typeof card.status === 'string' ? card.status : null,
+    data:
+      typeof d?.name === 'string'
+        ? `${d.name}${images !== null ? `, ${images.toLocaleString('en-US')} images` : ''}`
+        : null,
+    training:
+      steps !== null && batchSize !== null && wallSeconds !== null && finalLoss !== null
+        ? { steps, batchSize, wallSeconds, finalLoss }
+        : null,
+    samplesUrl: typeof file === 'string' && /^[\w.-]+\.png$/.test(file) ? samplesUrl(file) : null,
+  };
+}
+
 async function cardSummary(dir: string): Promise<ModelSummary | null> {
   try {
     const response = await fetch(modelUrl(dir, 'model.json'));
@@ -62,6 +92,7 @@ async function cardSummary(dir: string): Promise<ModelSummary | null> {
       prefix: null,
       persisted: true,
       recordedQuality: recordedQuality(card),
+      card: shippedCard(card, (file) => modelUrl(dir, file)),
     };
   } catch {
     return null;

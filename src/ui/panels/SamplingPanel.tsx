@@ -11,6 +11,7 @@ import { JobProgress } from '../components/JobProgress';
 import { NumberField } from '../components/NumberField';
 import { compute } from '../compute-client';
 import { download, formatMs } from '../format';
+import { ModelCard } from './sampling/ModelCard';
 import { ModelPicker } from './sampling/ModelPicker';
 import { QualitySection } from './sampling/QualitySection';
 
@@ -135,11 +136,14 @@ export function SamplingPanel() {
 
       <section className="data-main">
         {!frame ? (
-          <p className="muted">
-            {model
-              ? 'Press Sample: every denoising step streams in, x_t on the left and the predicted x0 on the right.'
-              : 'Import or choose a model to sample from.'}
-          </p>
+          <>
+            <p className="muted">
+              {model
+                ? 'Press Sample: every denoising step streams in, x_t on the left and the predicted x0 on the right.'
+                : 'Import or choose a model to sample from.'}
+            </p>
+            {model && <ModelCard model={model} />}
+          </>
         ) : (
           <>
             <p data-testid="frame-info">

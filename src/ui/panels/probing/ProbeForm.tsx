@@ -13,7 +13,7 @@ export function ProbeForm({ model }: { model: ModelSummary | null }) {
   const taps = useProbingStore((s) => (model && s.taps?.modelId === model.id ? s.taps.names : null));
   const defaults = useProbingStore((s) => (model && s.taps?.modelId === model.id ? s.taps.defaults : null));
   const options = [
-    { id: 'mnist', label: 'MNIST (embedded, 8,000 / 2,000)' },
+    { id: 'mnist', label: 'MNIST · 8,000 / 2,000' },
     ...datasets
       .filter((d) => d.id !== 'mnist')
       .map((d) => ({ id: d.id, label: `${d.name} (${d.channels}×${d.height}×${d.width}, ${d.count})` })),
