@@ -4,7 +4,7 @@
  * folders, zip). Uploads with train/test files keep that split; otherwise the last 20% is the test split.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { ImageDataset } from '../../src/core/data/dataset';
 import { loadUploadedFiles } from '../../src/core/data/detect';
 import { range } from '../../src/core/data/splits';
@@ -41,8 +41,9 @@ export async function loadCliData(arg: string): Promise<CliData> {
     };
   }
   const files: { path: string; bytes: Uint8Array }[] = [];
-  const root = statSync(arg).isDirectory() ? arg : join(arg, '..');
-  walk(arg, root, files);
+  // Paths keep the folder's own name, as a browser folder upload does: it names the data set
+  // ("fashion-mnist", not the first file's name) and labels files the same way in both.
+  walk(arg, dirname(resolve(arg)), files);
   const outcome = loadUploadedFiles(files);
   for (const p of outcome.problems) console.warn(`skipped: ${p}`);
   if (!outcome.dataset) throw new Error(outcome.error ?? `No usable images in ${arg}`);
