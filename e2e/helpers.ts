@@ -27,3 +27,41 @@ export async function openApp(page: Page, path = '/'): Promise<void> {
   await page.goto(path);
   await expect(page.getByTestId('status-backend')).not.toContainText('starting', { timeout: 60_000 });
 }
+
+/** An IDX file (unsigned bytes): magic 0x0000080N, then the dimensions, then the data. */
+function idxBytes(dims: number[], data: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(0x0800 + dims.length, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(data)]);
+}
+
+/**
+ * A `fashion-mnist` folder (uploaded as a folder: its name is what marks it as Fashion-MNIST) of idx files (28×28, train and t10k) with two classes a linear probe separates
+ * exactly: label 0 lights the top half, label 1 the bottom half, over faint seeded noise.
+ */
+export function makeTwoClassIdx(train: number, test: number): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ddae-e2e-')), 'fashion-mnist');
+  mkdirSync(dir);
+  let seed = 7;
+  const noise = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % 40;
+  };
+  const write = (prefix: string, n: number) => {
+    const pixels = new Uint8Array(n * 784);
+    const labels = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      labels[k] = k % 2;
+      for (let i = 0; i < 784; i++) {
+        const top = i < 392;
+        pixels[k * 784 + i] = top === (labels[k] === 0) ? 215 + noise() : noise();
+      }
+    }
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idxBytes([n, 28, 28], pixels));
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idxBytes([n], labels));
+  };
+  write('train', train);
+  write('t10k', test);
+  return dir;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { makeClassFolders, openApp } from './helpers';
+import { makeClassFolders, makeTwoClassIdx, openApp } from './helpers';
 
 const GOLDEN = join(process.cwd(), '../shared/golden/ddae_unet_mnist_tiny.safetensors');
 
@@ -65,6 +65,35 @@ test('a probe grid on the tiny UNet streams into the heatmap; a cell shows its c
   await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', '12');
   await row.getByRole('checkbox').check();
   await expect(page.getByTestId('compare-heatmap-0')).toBeVisible();
+});
+
+test('an uploaded idx data set (Fashion-MNIST files) runs through the panel: its own split and class names', async ({
+  page,
+}) => {
+  await openApp(page, '/?backend=wasm#/data');
+  await page.getByTestId('upload-folder').setInputFiles(makeTwoClassIdx(40, 20));
+  await expect(page.getByTestId('dataset-list')).toContainText('fashion-mnist');
+  // The files' own train / t10k split, kept with the stored upload across a reload.
+  await expect(page.getByTestId('dataset-summary')).toContainText('40 train / 20 test');
+  // No wait for the backend: the shipped model, chosen by default, may still be loading when the
+  // checkpoint is imported; the form must show the imported model's taps, not wait for them forever.
+  await page.reload();
+  await page.getByTestId('dataset-list').getByText('fashion-mnist').click();
+  await expect(page.getByTestId('dataset-summary')).toContainText('40 train / 20 test');
+  await page.getByRole('tab', { name: 'Probing' }).click();
+  await importGolden(page);
+  await page.getByTestId('probe-dataset').selectOption({ label: 'fashion-mnist (1×28×28, 60)' });
+  await page.getByTestId('probe-timesteps').fill('1');
+  await page.getByTestId('probe-run').click();
+  await expect(page.getByTestId('probe-heatmap')).toHaveAttribute('data-done', '6', { timeout: 110_000 });
+  // The probe trains on that split, not on a seeded 80/20 of the pooled images.
+  await expect(page.getByTestId('probe-summary')).toContainText('6 of 6 cells · 40 train / 20 test images');
+  // Top-half against bottom-half images: raw pixels separate them exactly, linearly and by cosine kNN.
+  await expect(page.getByTestId('probe-baseline')).toContainText(
+    'Raw-pixel baseline: 100.00% linear, 100.00% kNN',
+  );
+  await expect(page.getByTestId('confusion-matrix')).toContainText('T-shirt/top');
+  await expect(page.getByTestId('probe-runs')).toContainText('fashion-mnist');
 });
 
 test('a data set of another image size is refused with the reason', async ({ page }) => {

@@ -103,6 +103,8 @@ function startingView(settings: ProbeGridSettings, meta: ProbeRunMeta): ProbeVie
 }
 
 export const useProbingStore = create<ProbingState>((set, get) => {
+  /** The model whose taps the panel asked for last. */
+  let tapsWanted: string | null = null;
   const patchView = (patch: (v: ProbeView) => Partial<ProbeView>) =>
     set((s) => (s.view ? { view: { ...s.view, ...patch(s.view) } } : s));
 
@@ -150,11 +152,16 @@ export const useProbingStore = create<ProbingState>((set, get) => {
     },
 
     refreshTaps: async (modelId) => {
+      tapsWanted = modelId;
       if (get().taps?.modelId === modelId) return;
       try {
         const { names, defaults } = await compute().probeTaps(modelId);
+        // A slower answer for a model chosen earlier (the shipped one, still loading when a checkpoint
+        // was imported) must not replace the current model's taps: the form would wait for them forever.
+        if (tapsWanted !== modelId) return;
         set({ taps: { modelId, names, defaults } });
       } catch (e) {
+        if (tapsWanted !== modelId) return;
         set({ taps: null, error: message(e) });
       }
     },

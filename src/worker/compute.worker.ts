@@ -59,7 +59,15 @@ function storedSummary(meta: Awaited<ReturnType<typeof listStored>>[number]): Da
     channels: meta.channels,
     classNames: meta.classNames,
     classCounts: [],
-    splits: [{ name: 'all', count: meta.count }],
+    splits: [
+      { name: 'all', count: meta.count },
+      ...(meta.trainCount && meta.trainCount < meta.count
+        ? [
+            { name: 'train' as const, count: meta.trainCount },
+            { name: 'test' as const, count: meta.count - meta.trainCount },
+          ]
+        : []),
+    ],
     problems: meta.problems,
     persisted: true,
     inMemory: false,
@@ -201,9 +209,11 @@ const api: ComputeApi = {
         throw new Error(`${loadedSet.error ?? 'No usable images found.'}${details}`);
       }
       const id = `upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+      // The files' own train/test split (idx train/t10k, CIFAR-10 test_batch), as the CLIs keep it.
+      const trainCount = loadedSet.trainCount ?? null;
       let persisted = false;
       if (indexedDbAvailable()) {
-        persisted = await saveDataset(id, loadedSet.dataset, loadedSet.problems).then(
+        persisted = await saveDataset(id, loadedSet.dataset, loadedSet.problems, trainCount).then(
           () => true,
           (e: Error) => {
             loadedSet.problems.push(
@@ -215,7 +225,7 @@ const api: ComputeApi = {
       }
       return datasets.register(id, loadedSet.dataset, {
         source: 'upload',
-        trainCount: null,
+        trainCount,
         problems: loadedSet.problems,
         persisted,
       });
@@ -229,7 +239,7 @@ const api: ComputeApi = {
     if (!stored) throw new Error('This data set is no longer stored in the browser. Upload it again.');
     return datasets.register(id, stored.dataset, {
       source: 'upload',
-      trainCount: null,
+      trainCount: stored.meta.trainCount ?? null,
       problems: stored.meta.problems,
       persisted: true,
     });

@@ -11,6 +11,9 @@ export interface StoredMeta {
   count: number;
   classNames: string[];
   problems: string[];
+  /** Images before this index are the upload's own train split (idx train/t10k, CIFAR-10 test_batch);
+   * null or absent (records stored before it was kept) when the upload had none. */
+  trainCount?: number | null;
   createdAt: number;
 }
 
@@ -18,7 +21,12 @@ const store = createBlobStore<StoredMeta, { pixels: Uint8Array; labels: Int32Arr
   'ddae-playground-datasets-v2',
 );
 
-export async function saveDataset(id: string, d: ImageDataset, problems: string[]): Promise<void> {
+export async function saveDataset(
+  id: string,
+  d: ImageDataset,
+  problems: string[],
+  trainCount: number | null,
+): Promise<void> {
   const { name, height, width, channels, classNames } = d;
   const meta = {
     id,
@@ -28,6 +36,7 @@ export async function saveDataset(id: string, d: ImageDataset, problems: string[
     channels,
     classNames,
     problems,
+    trainCount,
     count: d.labels.length,
     createdAt: Date.now(),
   };
