@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { encode } from 'fast-png';
+import { makeIdx } from '../src/core/data/test-fixtures';
 
 /** A w×h grayscale PNG whose pixels are a simple function of `seed`, so each class looks different. */
 export function pngBytes(width: number, height: number, seed: number, channels: 1 | 3 = 1): Buffer {
@@ -28,14 +29,6 @@ export async function openApp(page: Page, path = '/'): Promise<void> {
   await expect(page.getByTestId('status-backend')).not.toContainText('starting', { timeout: 60_000 });
 }
 
-/** An IDX file (unsigned bytes): magic 0x0000080N, then the dimensions, then the data. */
-function idxBytes(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header.writeUInt32BE(0x0800 + dims.length, 0);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
-
 /**
  * A `fashion-mnist` folder (uploaded as a folder: its name is what marks it as Fashion-MNIST) of idx files (28×28, train and t10k) with two classes a linear probe separates
  * exactly: label 0 lights the top half, label 1 the bottom half, over faint seeded noise.
@@ -58,8 +51,8 @@ export function makeTwoClassIdx(train: number, test: number): string {
         pixels[k * 784 + i] = top === (labels[k] === 0) ? 215 + noise() : noise();
       }
     }
-    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idxBytes([n, 28, 28], pixels));
-    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idxBytes([n], labels));
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), makeIdx(0x08, [n, 28, 28], pixels));
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), makeIdx(0x08, [n], labels));
   };
   write('train', train);
   write('t10k', test);
