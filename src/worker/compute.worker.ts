@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { loadUploadedFiles } from '../core/data/detect';
 import { idxToDataset } from '../core/data/idx';
-import { range, readPage } from '../core/data/splits';
+import { hasTrainTestBoundary, range, readPage } from '../core/data/splits';
 import { computeDatasetStats } from '../core/data/stats';
 import { type BackendInfo, initBackend, memoryStats } from '../core/gpu/backend';
 import { checkCustomKernels } from '../core/gpu/kernel-check';
@@ -61,7 +61,7 @@ function storedSummary(meta: Awaited<ReturnType<typeof listStored>>[number]): Da
     classCounts: [],
     splits: [
       { name: 'all', count: meta.count },
-      ...(meta.trainCount && meta.trainCount < meta.count
+      ...(hasTrainTestBoundary(meta.count, meta.trainCount)
         ? [
             { name: 'train' as const, count: meta.trainCount },
             { name: 'test' as const, count: meta.count - meta.trainCount },

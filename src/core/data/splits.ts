@@ -12,11 +12,16 @@ export function range(start: number, end: number): Int32Array {
   return out;
 }
 
+/** Whether the first `trainCount` of `n` images are a train split with a non-empty test split after them. */
+export function hasTrainTestBoundary(n: number, trainCount: number | null | undefined): trainCount is number {
+  return trainCount !== null && trainCount !== undefined && trainCount > 0 && trainCount < n;
+}
+
 /** The whole set, plus train/test when a fixed boundary is known (embedded MNIST: the first 8,000 train). */
 export function makeSplits(d: ImageDataset, trainCount: number | null): Split[] {
   const n = d.labels.length;
   const splits: Split[] = [{ name: 'all', indices: range(0, n) }];
-  if (trainCount !== null && trainCount > 0 && trainCount < n) {
+  if (hasTrainTestBoundary(n, trainCount)) {
     splits.push(
       { name: 'train', indices: range(0, trainCount) },
       { name: 'test', indices: range(trainCount, n) },
