@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const WAT_KERNELS = ['src/core/reid/wasm/local-distance-gram.wat'];
+export const WAT_KERNELS = [
+  'src/core/reid/wasm/local-distance-gram.wat',
+  'src/core/gpu/kernels/wasm/group-norm.wat',
+];
 
 /**
  * The .wat with every `(f32x4.relaxed_madd a b c)` of local.gets spelled `(f32x4.add c (f32x4.mul a b))`:

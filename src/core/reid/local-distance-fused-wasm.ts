@@ -7,6 +7,7 @@
  *
  * Needs an even stripe count, and tiles padded to multiples of 4; other stripe counts take the Gram path.
  */
+import { layoutRegions } from '../gpu/wasm-module';
 import {
   GALLERY_LANES,
   IdleKernels,
@@ -14,7 +15,6 @@ import {
   type KernelExports,
   type KernelShape,
   kernelInstance,
-  layoutRegions,
   simdGramKernelAvailable,
   stripeNormsF32,
 } from './local-distance-gram-wasm';

@@ -6,6 +6,7 @@
  * The Gram tile must be laid out with gallery columns in (stripe, image) order, [qt·h, h·gt]: multiply the
  * query stripes by `stripeMajorColumns(gallery)`; the gallery tile size must be a multiple of 4.
  */
+import { compileWasm, ensureMemory, layoutRegions } from '../gpu/wasm-module';
 import { squaredNorms } from './gram';
 import { WASM_BASE64, WASM_RELAXED_BASE64 } from './wasm/local-distance-gram.wasm';
 
@@ -46,8 +47,6 @@ export interface KernelExports {
 /** Gallery images per SIMD vector: gallery tiles are padded to a multiple of this. */
 export const GALLERY_LANES = 4;
 
-const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
 /** A new instance of the kernels with at least `bytes` of memory. */
 export function kernelInstance(bytes: number, build: KernelBuild = 'best'): KernelExports {
   const module = kernelModule(build);
@@ -55,35 +54,9 @@ export function kernelInstance(bytes: number, build: KernelBuild = 'best'): Kern
     throw new Error(
       `local-distance kernel: this engine cannot compile the '${build}' build (WebAssembly SIMD)`,
     );
-  if (bytes > 2 ** 31) throw new Error(`local-distance kernel: ${bytes} bytes do not fit wasm32 memory`);
   const exports = new WebAssembly.Instance(module).exports as unknown as KernelExports;
-  const pages = Math.ceil(bytes / 65536) - exports.memory.buffer.byteLength / 65536;
-  if (pages > 0) exports.memory.grow(pages);
+  ensureMemory(exports.memory, bytes, 'local-distance kernel');
   return exports;
-}
-
-/** Byte offsets of consecutive regions of the given sizes, each 16-byte aligned, and the bytes they take. */
-export function layoutRegions<K extends string>(
-  sizes: Record<K, number>,
-): { at: Record<K, number>; bytes: number } {
-  let next = 0;
-  const at = {} as Record<K, number>;
-  for (const key of Object.keys(sizes) as K[]) {
-    at[key] = next;
-    next += align16(sizes[key]);
-  }
-  return { at, bytes: next };
-}
-
-const decode = (base64: string) => Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-
-/** A compiled module, or null where this engine rejects it (no SIMD, or no relaxed SIMD). */
-function compile(base64: string): WebAssembly.Module | null {
-  try {
-    return new WebAssembly.Module(decode(base64));
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -98,7 +71,7 @@ const compiled = new Map<'relaxed' | 'plain', WebAssembly.Module | null>();
 function kernelModule(build: KernelBuild = 'best'): WebAssembly.Module | null {
   if (build === 'best') return kernelModule('relaxed') ?? kernelModule('plain');
   if (!compiled.has(build))
-    compiled.set(build, compile(build === 'relaxed' ? WASM_RELAXED_BASE64 : WASM_BASE64));
+    compiled.set(build, compileWasm(build === 'relaxed' ? WASM_RELAXED_BASE64 : WASM_BASE64));
   return compiled.get(build) ?? null;
 }
 

@@ -74,14 +74,7 @@ describe('data-parallel training steps', () => {
       const shared = unwrapRun(TrainingRun.create(config, data, train, SETTINGS));
       const helpers = [await loopbackHelper(shared.configJson), await loopbackHelper(shared.configJson)];
       shared.shareBatchesWith(helpers);
-      for (let i = 0; i < 3; i++) {
-        const a = await whole.trainStep();
-        const b = await shared.trainStep();
-        expect(Math.abs(a.loss - b.loss) / a.loss).toBeLessThan(1e-5);
-        expect(Math.abs(a.gradNorm - b.gradNorm) / a.gradNorm).toBeLessThan(1e-4);
-      }
-      // The gradients agree to float rounding (the batch sums run in another order); Adam's first steps (m / sqrt(v) ~ sign(g)) magnify that
-      // rounding in near-zero gradients, so the weights agree less closely.
+      // At the same weights the gradients agree to float rounding (the batch sums run in another order).
       const batch = whole.source.batch(whole.step);
       const g1 = await whole.trainer.batchGradients(batch);
       const g2 = await shared.trainer.batchGradients(batch);
@@ -90,9 +83,17 @@ describe('data-parallel training steps', () => {
         const b = g2.grads[name].dataSync() as Float32Array;
         // Biases feeding a GroupNorm have an exact zero gradient: both sides are rounding noise (~1e-9).
         if (Math.hypot(...a) < 1e-6) continue;
-        expect(relativeL2(b, a), name).toBeLessThan(1e-4);
+        expect(relativeL2(b, a), name).toBeLessThan(1e-5);
       }
       tf.dispose([g1.loss, g2.loss, ...Object.values(g1.grads), ...Object.values(g2.grads)]);
+      // Adam's first steps (m / sqrt(v) ~ sign(g)) turn that rounding in the near-zero gradients into
+      // weight differences of ~lr, so after a few steps the two runs agree less closely.
+      for (let i = 0; i < 3; i++) {
+        const a = await whole.trainStep();
+        const b = await shared.trainStep();
+        expect(Math.abs(a.loss - b.loss) / a.loss).toBeLessThan(1e-5);
+        expect(Math.abs(a.gradNorm - b.gradNorm) / a.gradNorm).toBeLessThan(1e-4);
+      }
       expect(relativeL2(flatWeights(shared), flatWeights(whole))).toBeLessThan(1e-3);
       // Steps after the first leave the tensor count unchanged (helpers included: same engine here).
       const before = tf.memory().numTensors;

@@ -37,12 +37,24 @@ export interface CustomKernelSpec<Attrs extends tf.NamedAttrMap> {
   webgpuProgram(inputs: readonly tf.TensorInfo[], attrs: Attrs, limits: GPUSupportedLimits): WebGPUProgramRun;
   /** The same maths on the CPU: the definition the WGSL is tested against, and the path for other backends. */
   reference(inputs: readonly HostTensor[], attrs: Attrs): HostTensor;
+  /**
+   * Optional: a faster host implementation (WebAssembly SIMD) that the reference backends try first. `run`
+   * returns null for inputs it does not take, and the reference runs instead.
+   */
+  readonly host?: {
+    available(): boolean;
+    run(inputs: readonly HostTensor[], attrs: Attrs): HostTensor | null;
+  };
 }
 
-/** Which implementation a backend uses for a custom kernel, for diagnostics. */
-export type CustomKernelPath = 'wgsl' | 'cpu-reference' | 'unregistered';
+/**
+ * Which implementation a backend uses for a custom kernel, for diagnostics ('wasm-simd': the spec's host
+ * implementation, for the inputs it takes; the reference otherwise).
+ */
+export type CustomKernelPath = 'wgsl' | 'wasm-simd' | 'cpu-reference' | 'unregistered';
 
 const registeredPaths = new Map<string, Map<string, CustomKernelPath>>();
+const hostAvailable = new Map<string, () => boolean>();
 
 /**
  * Registers `spec` for 'webgpu' (WGSL) and for every backend in REFERENCE_BACKENDS (CPU reference), whether or
@@ -51,6 +63,7 @@ const registeredPaths = new Map<string, Map<string, CustomKernelPath>>();
 export function registerCustomKernel<Attrs extends tf.NamedAttrMap>(spec: CustomKernelSpec<Attrs>): void {
   const paths = registeredPaths.get(spec.kernelName) ?? new Map<string, CustomKernelPath>();
   registeredPaths.set(spec.kernelName, paths);
+  if (spec.host) hostAvailable.set(spec.kernelName, () => spec.host?.available() ?? false);
   const register = (backendName: string, path: CustomKernelPath, kernelFunc: tf.KernelFunc): void => {
     if (!tf.getKernel(spec.kernelName, backendName)) {
       tf.registerKernel({ kernelName: spec.kernelName, backendName, kernelFunc });
@@ -68,7 +81,8 @@ export function customKernelPath(
   kernelName: string,
   backendName: string = tf.getBackend(),
 ): CustomKernelPath {
-  return registeredPaths.get(kernelName)?.get(backendName) ?? 'unregistered';
+  const path = registeredPaths.get(kernelName)?.get(backendName) ?? 'unregistered';
+  return path === 'cpu-reference' && hostAvailable.get(kernelName)?.() ? 'wasm-simd' : path;
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -100,7 +114,7 @@ function runReference<Attrs extends tf.NamedAttrMap>(
     shape: input.shape,
     values: toFloat32(backend.readSync(input.dataId), spec.kernelName),
   }));
-  const out = spec.reference(host, args.attrs as Attrs);
+  const out = spec.host?.run(host, args.attrs as Attrs) ?? spec.reference(host, args.attrs as Attrs);
   // `write`, not `makeTensorInfo`: the wasm backend has no makeTensorInfo; every backend has write.
   const shape = [...out.shape];
   const dataId = backend.write(out.values, shape, 'float32');

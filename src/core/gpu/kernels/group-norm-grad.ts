@@ -1,12 +1,58 @@
 /**
- * The backward pass of the fused GroupNorm (+ optional SiLU), composed from tf ops so it runs on every
- * backend. With x̂ = (x - mean) * invStd per (sample, group) slice and u = x̂ * gamma + beta:
+ * The backward pass of the fused GroupNorm (+ optional SiLU). On the cpu and wasm backends it is one kernel
+ * of its own (WebAssembly SIMD, or `groupNormGradReference` where SIMD is missing or C % 4 != 0): the tf-ops
+ * composition below launched ~20 element-wise kernels per norm there. Elsewhere (webgpu, webgl) it is
+ * composed from tf ops, which stay on the GPU. With x̂ = (x - mean) * invStd per (sample, group) slice and u = x̂ * gamma + beta:
  *   dL/du    = dy, times SiLU'(u) = s * (1 + u * (1 - s)) with s = sigmoid(u) when fused;
  *   dL/dbeta = Σ dL/du,  dL/dgamma = Σ dL/du * x̂  (over N, H, W);
  *   dL/dx    = invStd * (g - mean(g) - x̂ * mean(g * x̂)) with g = dL/du * gamma, means over each slice.
  */
 import * as tf from '@tensorflow/tfjs';
+import { groupNormGradReference } from './group-norm-grad-reference';
 import type { GroupNormAttrs } from './group-norm-reference';
+import { groupNormGradSimd } from './group-norm-wasm';
+
+export const GROUP_NORM_GRAD_KERNEL = 'DdaeGroupNormGrad';
+
+/** The backends whose tensors live in host memory: the fused gradient kernel runs there. */
+export const FUSED_GRAD_BACKENDS: readonly string[] = ['cpu', 'wasm'];
+
+/** Registers the fused gradient kernel (inputs x, gamma, beta, dy; outputs dx, dgamma, dbeta). Idempotent. */
+export function registerGroupNormGradKernel(): void {
+  for (const backendName of FUSED_GRAD_BACKENDS) {
+    if (tf.getKernel(GROUP_NORM_GRAD_KERNEL, backendName)) continue;
+    tf.registerKernel({ kernelName: GROUP_NORM_GRAD_KERNEL, backendName, kernelFunc: runFusedGrad });
+  }
+}
+
+function runFusedGrad({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const b = backend as tf.KernelBackend;
+  const read = (name: string) => {
+    const info = inputs[name];
+    if (!info) throw new Error(`${GROUP_NORM_GRAD_KERNEL}: missing input '${name}'`);
+    const values = b.readSync(info.dataId);
+    if (!(values instanceof Float32Array))
+      throw new Error(`${GROUP_NORM_GRAD_KERNEL}: '${name}' is not float32`);
+    return { shape: info.shape, values };
+  };
+  const [x, gamma, beta, dy] = ['x', 'gamma', 'beta', 'dy'].map(read);
+  const [n, h, w, c] = x.shape;
+  const args = [
+    x.values,
+    dy.values,
+    [n, h, w, c],
+    gamma.values,
+    beta.values,
+    attrs as GroupNormAttrs,
+  ] as const;
+  const grads = groupNormGradSimd(...args) ?? groupNormGradReference(...args);
+  const write = (values: Float32Array, shape: number[]): tf.TensorInfo => ({
+    dataId: b.write(values, shape, 'float32'),
+    shape,
+    dtype: 'float32',
+  });
+  return [write(grads.dx, x.shape), write(grads.dgamma, [c]), write(grads.dbeta, [c])];
+}
 
 export function groupNormGradConfig(kernelName: string): tf.GradConfig {
   return {
@@ -15,6 +61,16 @@ export function groupNormGradConfig(kernelName: string): tf.GradConfig {
     gradFunc: (dy, saved, rawAttrs) => {
       const { groups, eps, silu } = rawAttrs as GroupNormAttrs;
       const [x, gamma, beta] = saved;
+      if (tf.getKernel(GROUP_NORM_GRAD_KERNEL, tf.getBackend())) {
+        const [dx, dgamma, dbeta] = tf
+          .engine()
+          .runKernel(
+            GROUP_NORM_GRAD_KERNEL,
+            { x, gamma, beta, dy: dy as tf.Tensor },
+            rawAttrs,
+          ) as tf.Tensor[];
+        return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+      }
       const [batch, height, width, channels] = x.shape;
       // [N, H*W, G, C/G]: each slice is one n over axes 1 and 3.
       const grouped = [batch, height * width, groups, channels / groups];

@@ -1,13 +1,15 @@
 /**
  * The GroupNorm op: when the fused kernel runs. `groupNorm(x, gamma, beta, options)` validates its arguments,
- * registers the kernel on first use (WGSL on webgpu, the CPU reference elsewhere, and its gradient) and runs
- * it through the tfjs engine, so `tf.tidy` tracks the result and `tf.grad` differentiates it.
+ * registers the kernel on first use (WGSL on webgpu; WebAssembly SIMD or the CPU reference elsewhere; its
+ * gradient, fused on the cpu and wasm backends) and runs it through the tfjs engine, so `tf.tidy` tracks the
+ * result and `tf.grad` differentiates it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type CustomKernelSpec, registerCustomKernel } from './custom-kernel';
-import { groupNormGradConfig } from './group-norm-grad';
+import { groupNormGradConfig, registerGroupNormGradKernel } from './group-norm-grad';
 import { GroupNormProgram } from './group-norm-program';
 import { type GroupNormAttrs, groupNormReference } from './group-norm-reference';
+import { groupNormSimd, groupNormSimdFits } from './group-norm-wasm';
 
 export const GROUP_NORM_KERNEL = 'DdaeGroupNorm';
 
@@ -36,6 +38,14 @@ const groupNormSpec: CustomKernelSpec<GroupNormAttrs> = {
       values: groupNormReference(x.values, [n, h, w, c], gamma.values, beta.values, attrs),
     };
   },
+  host: {
+    available: () => groupNormSimdFits([1, 1, 1, 4]),
+    run([x, gamma, beta], attrs) {
+      const [n, h, w, c] = x.shape;
+      const values = groupNormSimd(x.values, [n, h, w, c], gamma.values, beta.values, attrs);
+      return values && { shape: x.shape, values };
+    },
+  },
 };
 
 let registered = false;
@@ -44,6 +54,7 @@ let registered = false;
 export function registerGroupNorm(): void {
   if (registered) return;
   registerCustomKernel(groupNormSpec);
+  registerGroupNormGradKernel();
   if (!tf.getGradient(GROUP_NORM_KERNEL)) tf.registerGradient(groupNormGradConfig(GROUP_NORM_KERNEL));
   registered = true;
 }
