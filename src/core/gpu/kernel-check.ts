@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { type JobControl, throwIfCancelled, yieldToEventLoop } from '../job';
 import { customKernelPath } from './kernels/custom-kernel';
 import { GROUP_NORM_KERNEL, groupNorm } from './kernels/group-norm';
+import { errorStats, type Nhwc, randomInputs, seededNormal } from './kernels/group-norm.fixtures';
 import { GROUP_NORM_GRAD_KERNEL } from './kernels/group-norm-grad';
 import { groupNormGradReference } from './kernels/group-norm-grad-reference';
-import { errorStats, type Nhwc, randomInputs, seededNormal } from './kernels/group-norm.fixtures';
 import { groupNormReference } from './kernels/group-norm-reference';
 
 export interface KernelCheck {
