@@ -19,8 +19,10 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { benchUNetStep, medianMs, UNET_BENCH_CASES } from '../src/core/bench/unet-step';
-import { groupNorm } from '../src/core/gpu/kernels/group-norm';
+import { customKernelPath } from '../src/core/gpu/kernels/custom-kernel';
+import { GROUP_NORM_KERNEL, groupNorm } from '../src/core/gpu/kernels/group-norm';
 import { groupNormByTfOps, type Nhwc, randomInputs } from '../src/core/gpu/kernels/group-norm.fixtures';
+import { setGroupNormSimd } from '../src/core/gpu/kernels/group-norm-wasm';
 import { setWasmMatMulViaConv } from '../src/core/gpu/kernels/matmul-wasm';
 import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import { benchProbe } from './bench-probe';
@@ -85,23 +87,51 @@ async function main(): Promise<void> {
       const x = tf.tensor4d(inputs.x, c.shape);
       const gamma = tf.tensor1d(inputs.gamma);
       const beta = tf.tensor1d(inputs.beta);
+      const dy = tf.randomNormal(c.shape);
       const attrs = { groups: c.groups, eps: 1e-5, silu: c.silu };
+      type Norm = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, a: typeof attrs) => tf.Tensor;
+      const gradient = (f: Norm) => () =>
+        tf.tidy(() => {
+          const g = tf.grads((a, b, d) => f(a as tf.Tensor4D, b as tf.Tensor1D, d as tf.Tensor1D, attrs))(
+            [x, gamma, beta],
+            dy,
+          );
+          return tf.concat(g.map((t) => t.flatten()));
+        });
       const kernelMs = await medianMs(() => groupNorm(x, gamma, beta, attrs), runs);
+      const gradMs = await medianMs(gradient(groupNorm), runs);
       const tfOpsMs = await medianMs(() => groupNormByTfOps(x, gamma, beta, attrs), runs);
-      tf.dispose([x, gamma, beta]);
+      const tfOpsGradMs = await medianMs(gradient(groupNormByTfOps), runs);
+      // Off webgpu, the plain-TypeScript references the SIMD kernels replaced, side by side.
+      let referenceMs: number | null = null;
+      let referenceGradMs: number | null = null;
+      const kernel = customKernelPath(GROUP_NORM_KERNEL);
+      if (kernel === 'wasm-simd') {
+        setGroupNormSimd(false);
+        referenceMs = await medianMs(() => groupNorm(x, gamma, beta, attrs), runs);
+        referenceGradMs = await medianMs(gradient(groupNorm), runs);
+        setGroupNormSimd(true);
+      }
+      tf.dispose([x, gamma, beta, dy]);
+      const ms = (v: number | null) => (v === null ? null : Number(v.toFixed(3)));
       const row = {
         op: 'GroupNorm+SiLU',
         case: c.name,
         backend,
         adapter: adapter ? `${adapter.vendor}/${adapter.architecture}` : null,
-        kernel: backend === 'webgpu' ? 'WGSL' : 'CPU reference',
-        kernelMs: Number(kernelMs.toFixed(3)),
-        tfOpsMs: Number(tfOpsMs.toFixed(3)),
+        kernel,
+        kernelMs: ms(kernelMs),
+        tfOpsMs: ms(tfOpsMs),
         speedup: Number((tfOpsMs / kernelMs).toFixed(2)),
+        referenceMs: ms(referenceMs),
+        gradMs: ms(gradMs),
+        tfOpsGradMs: ms(tfOpsGradMs),
+        referenceGradMs: ms(referenceGradMs),
+        gradSpeedup: Number((tfOpsGradMs / gradMs).toFixed(2)),
       };
       results.push(row);
       console.log(
-        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${row.kernel.padEnd(14)} ${kernelMs.toFixed(2).padStart(9)} ms   tf ops ${tfOpsMs.toFixed(2).padStart(9)} ms   x${row.speedup}`,
+        `${backend.padEnd(7)} ${c.name.padEnd(28)} ${kernel.padEnd(13)} fwd ${kernelMs.toFixed(2).padStart(8)} ms (tf ops ${tfOpsMs.toFixed(2)}${referenceMs === null ? '' : `, reference ${referenceMs.toFixed(2)}`})   fwd+grad ${gradMs.toFixed(2).padStart(8)} ms (tf ops ${tfOpsGradMs.toFixed(2)}${referenceGradMs === null ? '' : `, reference ${referenceGradMs.toFixed(2)}`})`,
       );
     }
     for (const c of suites.has('unet') ? UNET_BENCH_CASES.filter((u) => u.backends.includes(backend)) : []) {
@@ -111,6 +141,14 @@ async function main(): Promise<void> {
           ? [
               { name: 'xnnpack-matmul', before: () => setWasmMatMulViaConv(true) },
               { name: 'tfjs-matmul', before: () => setWasmMatMulViaConv(false) },
+              // GroupNorm on the TypeScript reference instead of the SIMD kernel (matmul as the default).
+              {
+                name: 'js-groupnorm',
+                before: () => {
+                  setWasmMatMulViaConv(true);
+                  setGroupNormSimd(false);
+                },
+              },
             ]
           : [{ name: 'default' }];
       for (const r of await benchUNetStep(c, variants)) {
@@ -120,6 +158,7 @@ async function main(): Promise<void> {
         );
       }
       setWasmMatMulViaConv(true);
+      setGroupNormSimd(true);
     }
     if (suites.has('train')) {
       // tfjs-cpu takes minutes per step of the small presets (its convolutions are scalar loops): tiny only.

@@ -24,8 +24,8 @@ interface GroupNormExports {
     center: number,
     scale: number,
     shift: number,
-    silu: number,
   ): void;
+  sigmoidInPlace(ptr: number, vectors: number, timesSelf: number): void;
   backwardSums(
     x: number,
     dy: number,
@@ -181,7 +181,8 @@ export function groupNormSimd(
     statistics(k, vectors, at.x + offset, pixels, channels, count, eps, at);
     const invStd = vectors.view(at.invStd);
     vectors.fill(at.scale, (c) => gamma[c] * invStd[c]);
-    k.scaleShift(at.x + offset, at.out + offset, pixels, channels, at.mean, at.scale, at.beta, silu ? 1 : 0);
+    k.scaleShift(at.x + offset, at.out + offset, pixels, channels, at.mean, at.scale, at.beta);
+    if (silu) k.sigmoidInPlace(at.out + offset, (pixels * channels) / 4, 1);
   }
   return new Float32Array(k.memory.buffer, at.out, length).slice();
 }
@@ -204,7 +205,7 @@ export function groupNormGradSimd(
     k,
     shape,
     { x, dy, du: null, dx: null },
-    ['mean', 'invStd', 'acc', 'sumDuXhat', 'ca', 'cb', 'cd'],
+    ['mean', 'invStd', 'scale', 'acc', 'sumDuXhat', 'ca', 'cb', 'cd'],
     gamma,
     beta,
   );
@@ -214,6 +215,13 @@ export function groupNormGradSimd(
   for (let n = 0; n < batch; n++) {
     const offset = n * sliceBytes;
     statistics(k, vectors, at.x + offset, pixels, channels, count, eps, at);
+    if (silu) {
+      // σ(u) into $du for backwardSums, u = x̂·γ + β.
+      const invStd = vectors.view(at.invStd);
+      vectors.fill(at.scale, (c) => gamma[c] * invStd[c]);
+      k.scaleShift(at.x + offset, at.du + offset, pixels, channels, at.mean, at.scale, at.beta);
+      k.sigmoidInPlace(at.du + offset, (pixels * channels) / 4, 0);
+    }
     k.backwardSums(
       at.x + offset,
       at.dy + offset,
