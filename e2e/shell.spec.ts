@@ -55,6 +55,22 @@ test('the GroupNorm WGSL kernel agrees with its CPU reference in the browser', a
   await page.getByRole('button', { name: 'Test kernels' }).click();
   await expect(page.getByTestId('kernel-check')).toContainText('agree', { timeout: 90_000 });
   await expect(page.getByTestId('status-last-job')).toContainText('Kernel self-test');
+  const details = (await page.getByTestId('kernel-check').getAttribute('title')) ?? '';
+  expect(details).toMatch(/GroupNorm \[2×28×28×32\] G=32 \+SiLU \(wgsl\)/);
+  expect(details).toMatch(/GroupNorm gradient \[2×14×14×64\] G=32 \+SiLU \(tf-ops\)/);
+});
+
+test('on wasm the GroupNorm SIMD kernels, forward and gradient, agree with their references', async ({
+  page,
+}) => {
+  await openApp(page, '/?backend=wasm');
+  await page.getByRole('button', { name: 'Test kernels' }).click();
+  await expect(page.getByTestId('kernel-check')).toContainText('agree', { timeout: 90_000 });
+  const details = (await page.getByTestId('kernel-check').getAttribute('title')) ?? '';
+  // The browser compiled the WebAssembly SIMD module in the worker; C = 6 falls back to the reference.
+  expect(details).toMatch(/GroupNorm \[2×28×28×32\] G=32 \+SiLU \(wasm-simd\)/);
+  expect(details).toMatch(/GroupNorm gradient \[2×14×14×64\] G=32 \+SiLU \(wasm-simd\)/);
+  expect(details).toMatch(/GroupNorm gradient \[2×6×5×6\] G=3 \(cpu-reference\)/);
 });
 
 test('the first page load stays light: tfjs loads only in the worker', async ({ page }) => {
