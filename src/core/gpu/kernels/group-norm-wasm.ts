@@ -108,50 +108,86 @@ class ChannelVectors {
   }
 }
 
-/**
- * Lays out the tensors and per-channel vectors in the instance's memory (growing it) and copies the inputs in.
- * `tensors` are [N, H, W, C] arrays (null: an output region); every vector is `channels` floats.
- */
-function prepare<T extends string, V extends string>(
-  k: GroupNormExports,
-  shape: Nhwc,
-  tensors: Record<T, Float32Array | null>,
-  vectors: readonly V[],
-  gamma: Float32Array,
-  beta: Float32Array,
-) {
-  const channelBytes = shape[3] * 4;
-  const tensorBytes = shape[0] * shape[1] * shape[2] * channelBytes;
-  const sizes = {} as Record<T | V | 'gamma' | 'beta', number>;
-  for (const t of Object.keys(tensors) as T[]) sizes[t] = tensorBytes;
-  for (const v of [...vectors, 'gamma', 'beta'] as const) sizes[v] = channelBytes;
-  const { at, bytes } = layoutRegions(sizes);
-  ensureMemory(k.memory, bytes, 'groupNorm SIMD kernel');
-  for (const [t, values] of Object.entries(tensors) as [T, Float32Array | null][]) {
-    if (values) new Float32Array(k.memory.buffer, at[t], values.length).set(values);
-  }
-  new Float32Array(k.memory.buffer, at.gamma, shape[3]).set(gamma);
-  new Float32Array(k.memory.buffer, at.beta, shape[3]).set(beta);
-  return { at, sliceBytes: shape[1] * shape[2] * channelBytes, length: tensorBytes / 4 };
-}
+const VECTORS = ['mean', 'invStd', 'scale', 'acc', 'sumDuXhat', 'ca', 'cb', 'cd', 'gamma', 'beta'] as const;
 
-/** Writes each group's mean and 1/sqrt(var + eps) as per-channel vectors at `mean` and `invStd`. */
-function statistics(
-  k: GroupNormExports,
-  vectors: ChannelVectors,
-  x: number,
-  pixels: number,
-  channels: number,
-  count: number,
-  eps: number,
-  at: { mean: number; invStd: number; acc: number },
-): void {
-  k.channelSums(x, pixels, channels, at.acc);
-  const means = vectors.groupSums(at.acc).map((s) => s / count);
-  vectors.fill(at.mean, (_, g) => means[g]);
-  k.channelSquaredDeviations(x, pixels, channels, at.mean, at.acc);
-  const invStds = vectors.groupSums(at.acc).map((s) => 1 / Math.sqrt(s / count + eps));
-  vectors.fill(at.invStd, (_, g) => invStds[g]);
+/**
+ * One call's layout in the instance's memory: the [N, H, W, C] tensors named in `tensors` (null: an output
+ * region), then the per-channel vectors, each `channels` floats. Grows the memory and copies the inputs in.
+ */
+class GroupNormCall<T extends string> {
+  readonly at: Record<'x' | T | (typeof VECTORS)[number], number>;
+  readonly vectors: ChannelVectors;
+  readonly pixels: number;
+  readonly channels: number;
+  /** Values per (sample, group). */
+  readonly count: number;
+  readonly sliceBytes: number;
+  readonly length: number;
+
+  constructor(
+    readonly k: GroupNormExports,
+    readonly shape: Nhwc,
+    tensors: Record<'x' | T, Float32Array | null>,
+    gamma: Float32Array,
+    beta: Float32Array,
+    readonly attrs: GroupNormAttrs,
+  ) {
+    const [, height, width, channels] = shape;
+    this.pixels = height * width;
+    this.channels = channels;
+    this.count = (this.pixels * channels) / attrs.groups;
+    this.sliceBytes = this.pixels * channels * 4;
+    this.length = shape[0] * this.pixels * channels;
+    const sizes = {} as Record<'x' | T | (typeof VECTORS)[number], number>;
+    for (const t of Object.keys(tensors) as ('x' | T)[]) sizes[t] = this.length * 4;
+    for (const v of VECTORS) sizes[v] = channels * 4;
+    const { at, bytes } = layoutRegions(sizes);
+    this.at = at;
+    ensureMemory(k.memory, bytes, 'groupNorm SIMD kernel');
+    for (const [t, values] of Object.entries(tensors) as ['x' | T, Float32Array | null][]) {
+      if (values) new Float32Array(k.memory.buffer, at[t], values.length).set(values);
+    }
+    this.vectors = new ChannelVectors(k.memory, channels, attrs.groups);
+    this.vectors.view(at.gamma).set(gamma);
+    this.vectors.view(at.beta).set(beta);
+  }
+
+  /** Sample `n`'s group statistics into the `mean` and `invStd` vectors; returns the per-group 1/sqrt(var + eps). */
+  statistics(n: number): Float64Array {
+    const { k, at, vectors, pixels, channels, count } = this;
+    const x = this.sample('x', n);
+    k.channelSums(x, pixels, channels, at.acc);
+    const means = vectors.groupSums(at.acc).map((s) => s / count);
+    vectors.fill(at.mean, (_, g) => means[g]);
+    k.channelSquaredDeviations(x, pixels, channels, at.mean, at.acc);
+    const invStds = vectors.groupSums(at.acc).map((s) => 1 / Math.sqrt(s / count + this.attrs.eps));
+    vectors.fill(at.invStd, (_, g) => invStds[g]);
+    return invStds;
+  }
+
+  /**
+   * Sample `n`'s statistics, then y = x̂·γ + β into tensor `dst`, passed through σ when `sigmoid` is
+   * 'sigmoid' and through SiLU (y·σ(y)) when it is 'silu'.
+   */
+  normalise(n: number, dst: T, sigmoid: 'none' | 'sigmoid' | 'silu'): void {
+    const { k, at, vectors, pixels, channels } = this;
+    const invStds = this.statistics(n);
+    const gamma = vectors.view(at.gamma);
+    vectors.fill(at.scale, (c, g) => gamma[c] * invStds[g]);
+    const out = this.sample(dst, n);
+    k.scaleShift(this.sample('x', n), out, pixels, channels, at.mean, at.scale, at.beta);
+    if (sigmoid !== 'none') k.sigmoidInPlace(out, (pixels * channels) / 4, sigmoid === 'silu' ? 1 : 0);
+  }
+
+  /** The address of sample `n` of tensor `t`. */
+  sample(t: 'x' | T, n: number): number {
+    return this.at[t] + n * this.sliceBytes;
+  }
+
+  /** A copy of tensor `t` out of the instance's memory. */
+  read(t: 'x' | T): Float32Array {
+    return new Float32Array(this.k.memory.buffer, this.at[t], this.length).slice();
+  }
 }
 
 /** GroupNorm (+ SiLU) of NHWC `x`, as `groupNormReference`; null where `groupNormSimdFits` is false. */
@@ -160,31 +196,13 @@ export function groupNormSimd(
   shape: Nhwc,
   gamma: Float32Array,
   beta: Float32Array,
-  { groups, eps, silu }: GroupNormAttrs,
+  attrs: GroupNormAttrs,
 ): Float32Array | null {
   const k = kernel();
   if (!k || !groupNormSimdFits(shape)) return null;
-  const [batch, height, width, channels] = shape;
-  const pixels = height * width;
-  const count = (pixels * channels) / groups;
-  const { at, sliceBytes, length } = prepare(
-    k,
-    shape,
-    { x, out: null },
-    ['mean', 'invStd', 'scale', 'acc'],
-    gamma,
-    beta,
-  );
-  const vectors = new ChannelVectors(k.memory, channels, groups);
-  for (let n = 0; n < batch; n++) {
-    const offset = n * sliceBytes;
-    statistics(k, vectors, at.x + offset, pixels, channels, count, eps, at);
-    const invStd = vectors.view(at.invStd);
-    vectors.fill(at.scale, (c) => gamma[c] * invStd[c]);
-    k.scaleShift(at.x + offset, at.out + offset, pixels, channels, at.mean, at.scale, at.beta);
-    if (silu) k.sigmoidInPlace(at.out + offset, (pixels * channels) / 4, 1);
-  }
-  return new Float32Array(k.memory.buffer, at.out, length).slice();
+  const call = new GroupNormCall<'out'>(k, shape, { x, out: null }, gamma, beta, attrs);
+  for (let n = 0; n < shape[0]; n++) call.normalise(n, 'out', attrs.silu ? 'silu' : 'none');
+  return call.read('out');
 }
 
 /** The gradients of `groupNormSimd`, as `groupNormGradReference`; null where `groupNormSimdFits` is false. */
@@ -194,45 +212,37 @@ export function groupNormGradSimd(
   shape: Nhwc,
   gamma: Float32Array,
   beta: Float32Array,
-  { groups, eps, silu }: GroupNormAttrs,
+  attrs: GroupNormAttrs,
 ): GroupNormGradients | null {
   const k = kernel();
   if (!k || !groupNormSimdFits(shape)) return null;
-  const [batch, height, width, channels] = shape;
-  const pixels = height * width;
-  const count = (pixels * channels) / groups;
-  const { at, sliceBytes, length } = prepare(
+  const call = new GroupNormCall<'dy' | 'du' | 'dx'>(
     k,
     shape,
     { x, dy, du: null, dx: null },
-    ['mean', 'invStd', 'scale', 'acc', 'sumDuXhat', 'ca', 'cb', 'cd'],
     gamma,
     beta,
+    attrs,
   );
-  const vectors = new ChannelVectors(k.memory, channels, groups);
+  const { at, vectors, pixels, channels, count } = call;
   const dgamma = new Float64Array(channels);
   const dbeta = new Float64Array(channels);
-  for (let n = 0; n < batch; n++) {
-    const offset = n * sliceBytes;
-    statistics(k, vectors, at.x + offset, pixels, channels, count, eps, at);
-    if (silu) {
-      // σ(u) into $du for backwardSums, u = x̂·γ + β.
-      const invStd = vectors.view(at.invStd);
-      vectors.fill(at.scale, (c) => gamma[c] * invStd[c]);
-      k.scaleShift(at.x + offset, at.du + offset, pixels, channels, at.mean, at.scale, at.beta);
-      k.sigmoidInPlace(at.du + offset, (pixels * channels) / 4, 0);
-    }
+  for (let n = 0; n < shape[0]; n++) {
+    // With SiLU, backwardSums reads σ(u) from du, u = x̂·γ + β.
+    if (attrs.silu) call.normalise(n, 'du', 'sigmoid');
+    else call.statistics(n);
+    const [xs, dys, dus, dxs] = (['x', 'dy', 'du', 'dx'] as const).map((t) => call.sample(t, n));
     k.backwardSums(
-      at.x + offset,
-      at.dy + offset,
-      at.du + offset,
+      xs,
+      dys,
+      dus,
       pixels,
       channels,
       at.mean,
       at.invStd,
       at.gamma,
       at.beta,
-      silu ? 1 : 0,
+      attrs.silu ? 1 : 0,
       at.acc,
       at.sumDuXhat,
     );
@@ -250,11 +260,7 @@ export function groupNormGradSimd(
     vectors.fill(at.ca, (c) => invStd[c] * gamma[c]);
     vectors.fill(at.cb, (c, g) => -invStd[c] * invStd[c] * meanGXhat[g]);
     vectors.fill(at.cd, (c, g) => -invStd[c] * meanG[g]);
-    k.combine(at.du + offset, at.x + offset, at.dx + offset, pixels, channels, at.ca, at.cb, at.mean, at.cd);
+    k.combine(dus, xs, dxs, pixels, channels, at.ca, at.cb, at.mean, at.cd);
   }
-  return {
-    dx: new Float32Array(k.memory.buffer, at.dx, length).slice(),
-    dgamma: Float32Array.from(dgamma),
-    dbeta: Float32Array.from(dbeta),
-  };
+  return { dx: call.read('dx'), dgamma: Float32Array.from(dgamma), dbeta: Float32Array.from(dbeta) };
 }
