@@ -2,7 +2,8 @@
  * The backward pass of the fused GroupNorm (+ optional SiLU). On the cpu and wasm backends it is one kernel
  * of its own (WebAssembly SIMD, or `groupNormGradReference` where SIMD is missing or C % 4 != 0): the tf-ops
  * composition below launched ~20 element-wise kernels per norm there. Elsewhere (webgpu, webgl) it is
- * composed from tf ops, which stay on the GPU. With x̂ = (x - mean) * invStd per (sample, group) slice and u = x̂ * gamma + beta:
+ * composed from tf ops, which stay on the GPU. With x̂ = (x - mean) * invStd per (sample, group) slice and
+ * u = x̂ * gamma + beta:
  *   dL/du    = dy, times SiLU'(u) = s * (1 + u * (1 - s)) with s = sigmoid(u) when fused;
  *   dL/dbeta = Σ dL/du,  dL/dgamma = Σ dL/du * x̂  (over N, H, W);
  *   dL/dx    = invStd * (g - mean(g) - x̂ * mean(g * x̂)) with g = dL/du * gamma, means over each slice.
