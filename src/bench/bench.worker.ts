@@ -1,12 +1,13 @@
 /**
  * The bench page's worker: starts one backend (as the app's compute worker does) and times the denoise
- * step of each UNet case on it, then the ReID local distance. One worker per backend and thread-pool setting, since tfjs fixes both at
- * start-up.
+ * step of each UNet case on it, then the ReID local distance. One worker per backend and thread-pool
+ * setting, since tfjs fixes both at start-up.
  */
 import * as Comlink from 'comlink';
 import { benchReidLocal, REID_BENCH_CASE } from '../core/bench/reid-local';
 import { benchUNetStep, UNET_BENCH_CASES } from '../core/bench/unet-step';
 import { type BackendName, initBackend } from '../core/gpu/backend';
+import { setGroupNormSimd } from '../core/gpu/kernels/group-norm-wasm';
 import '../core/gpu/kernels/matmul-wasm';
 import { WASM_PATHS } from '../worker/wasm-paths';
 import { oneWasmThreadPerCore, wasmThreadCount } from '../worker/wasm-thread-pool';
@@ -48,7 +49,17 @@ const api = {
     for (const c of UNET_BENCH_CASES) {
       if (!c.backends.includes(req.backend) || (req.cases && !req.cases.includes(c.name))) continue;
       await onCase(c.name);
-      for (const r of await benchUNetStep(c)) {
+      // On wasm, GroupNorm on the SIMD kernel and on the TypeScript reference it replaced, side by side.
+      const variants =
+        req.backend === 'wasm'
+          ? [
+              { name: 'SIMD GroupNorm', before: () => setGroupNormSimd(true) },
+              { name: 'JS GroupNorm', before: () => setGroupNormSimd(false) },
+            ]
+          : undefined;
+      const results = await benchUNetStep(c, variants);
+      setGroupNormSimd(true);
+      for (const r of results) {
         rows.push({
           op: 'UNet forward (one sampler step)',
           case: c.name,
@@ -57,7 +68,7 @@ const api = {
           threads: info.wasm?.threads ?? null,
           adapter,
           ...r,
-          variant: req.backend === 'wasm' ? `${req.pool} pool` : r.variant,
+          variant: req.backend === 'wasm' ? `${req.pool} pool, ${r.variant}` : r.variant,
         });
       }
     }
