@@ -13,6 +13,10 @@
  * Both are composed from wasm's own kernels (pad, slice, transpose, reverse, conv2d).
  */
 import * as tf from '@tensorflow/tfjs';
+// The wasm backend registers its own kernels when its module runs: importing it here makes it run before
+// ours replace them, whatever order an entry point imports the two in (a worker thread that imported this
+// module first kept tfjs' scalar-loop input gradient and slow matmul, ~3x slower per image than the main thread).
+import '@tensorflow/tfjs-backend-wasm';
 
 type TensorInfo = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -183,6 +187,14 @@ function backpropInput() {
 
 /** Marks our registrations so a second call does not wrap them again. */
 const OURS = Symbol('ddae-conv-grad');
+
+/** Whether `backendName`'s `kernelName` is our replacement (not the backend's own, registered after it). */
+export function convGradientInstalled(kernelName: string, backendName: string): boolean {
+  const current = tf.getKernel(kernelName, backendName) as
+    | (tf.KernelConfig & { [OURS]?: boolean })
+    | undefined;
+  return current?.[OURS] === true;
+}
 
 function replaceKernel(kernelName: string, backendName: string, make: () => tf.KernelFunc) {
   const current = tf.getKernel(kernelName, backendName) as

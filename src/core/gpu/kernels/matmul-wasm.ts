@@ -8,6 +8,10 @@
  * kernel when they are small (see PER_ENTRY_MIN_MACS).
  */
 import * as tf from '@tensorflow/tfjs';
+// The wasm backend registers its own kernels when its module runs: importing it here makes it run before
+// ours replace them, whatever order an entry point imports the two in (a worker thread that imported this
+// module first kept tfjs' scalar-loop input gradient and slow matmul, ~3x slower per image than the main thread).
+import '@tensorflow/tfjs-backend-wasm';
 
 type TensorInfo = tf.TensorInfo;
 
@@ -100,6 +104,14 @@ function makeBatchMatMul(original: tf.KernelFunc) {
     for (const t of owned) if (t !== out) backend.disposeData(t.dataId);
     return out;
   };
+}
+
+/** Whether the wasm backend's BatchMatMul is ours (installed after the backend registered its own). */
+export function wasmMatMulInstalled(): boolean {
+  const current = tf.getKernel('BatchMatMul', 'wasm') as
+    | (tf.KernelConfig & { [WRAPPED]?: boolean })
+    | undefined;
+  return current?.[WRAPPED] === true;
 }
 
 /** Installs the conv-backed BatchMatMul on 'wasm'; idempotent. */
