@@ -12,6 +12,7 @@ import { errorStats, type Nhwc, randomInputs, seededNormal } from './kernels/gro
 import { GROUP_NORM_GRAD_KERNEL } from './kernels/group-norm-grad';
 import { groupNormGradReference } from './kernels/group-norm-grad-reference';
 import { groupNormReference } from './kernels/group-norm-reference';
+import { groupNormSimdFits } from './kernels/group-norm-wasm';
 
 export interface KernelCheck {
   kernel: 'GroupNorm' | 'GroupNorm gradient';
@@ -58,7 +59,7 @@ async function checkForward(shape: Nhwc, groups: number, silu: boolean, seed: nu
     groups,
     silu,
     backend: tf.getBackend(),
-    path: path === 'wasm-simd' && shape[3] % 4 !== 0 ? 'cpu-reference' : path,
+    path: path === 'wasm-simd' && !groupNormSimdFits(shape) ? 'cpu-reference' : path,
     maxRelError: errorStats(actual, expected).relative,
     tolerance: 1e-5,
   };
@@ -81,7 +82,7 @@ async function checkGradient(shape: Nhwc, groups: number, silu: boolean, seed: n
   tf.dispose(grads);
   const expected = groupNormGradReference(inputs.x, dy, shape, inputs.gamma, inputs.beta, attrs);
   const fused = tf.getKernel(GROUP_NORM_GRAD_KERNEL, tf.getBackend()) !== undefined;
-  const simd = fused && customKernelPath(GROUP_NORM_KERNEL) === 'wasm-simd' && shape[3] % 4 === 0;
+  const simd = fused && customKernelPath(GROUP_NORM_KERNEL) === 'wasm-simd' && groupNormSimdFits(shape);
   return {
     kernel: 'GroupNorm gradient',
     shape,

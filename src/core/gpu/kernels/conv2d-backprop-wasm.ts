@@ -197,11 +197,8 @@ export function convGradientInstalled(kernelName: string, backendName: string): 
 }
 
 function replaceKernel(kernelName: string, backendName: string, make: () => tf.KernelFunc) {
-  const current = tf.getKernel(kernelName, backendName) as
-    | (tf.KernelConfig & { [OURS]?: boolean })
-    | undefined;
-  if (current?.[OURS]) return;
-  if (current) tf.unregisterKernel(kernelName, backendName);
+  if (convGradientInstalled(kernelName, backendName)) return;
+  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel({
     kernelName,
     backendName,

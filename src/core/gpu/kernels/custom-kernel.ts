@@ -109,12 +109,28 @@ function runReference<Attrs extends tf.NamedAttrMap>(
   spec: CustomKernelSpec<Attrs>,
   args: KernelArgs,
 ): tf.TensorInfo {
+  const host = readHostInputs(spec, args);
+  const out = spec.host?.run(host, args.attrs as Attrs) ?? spec.reference(host, args.attrs as Attrs);
+  return writeHostTensor(args.backend as tf.KernelBackend, out);
+}
+
+/**
+ * A host-memory kernel's inputs, in `inputNames` order, read back as float32 with their shapes: for kernels
+ * run on the host (the references here, and host-only kernels such as GroupNorm's fused gradient).
+ */
+export function readHostInputs(
+  spec: { kernelName: string; inputNames: readonly string[] },
+  args: KernelArgs,
+): HostTensor[] {
   const backend = args.backend as tf.KernelBackend;
-  const host = orderedInputs(spec, args).map((input) => ({
+  return orderedInputs(spec, args).map((input) => ({
     shape: input.shape,
     values: toFloat32(backend.readSync(input.dataId), spec.kernelName),
   }));
-  const out = spec.host?.run(host, args.attrs as Attrs) ?? spec.reference(host, args.attrs as Attrs);
+}
+
+/** Hands `out` to `backend` as a new float32 tensor. */
+export function writeHostTensor(backend: tf.KernelBackend, out: HostTensor): tf.TensorInfo {
   // `write`, not `makeTensorInfo`: the wasm backend has no makeTensorInfo; every backend has write.
   const shape = [...out.shape];
   const dataId = backend.write(out.values, shape, 'float32');

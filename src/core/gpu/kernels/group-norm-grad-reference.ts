@@ -6,40 +6,12 @@
  *   dU = dy (times SiLU'(u) = s·(1 + u·(1 − s)), s = σ(u), when fused);
  *   dβ = Σ dU, dγ = Σ dU·x̂ over N, H, W; dx = invStd·(g − mean(g) − x̂·mean(g·x̂)) with g = dU·γ.
  */
-import type { GroupNormAttrs } from './group-norm-reference';
+import { type GroupNormAttrs, sliceStatistics } from './group-norm-reference';
 
 export interface GroupNormGradients {
   readonly dx: Float32Array;
   readonly dgamma: Float32Array;
   readonly dbeta: Float32Array;
-}
-
-/** Per (sample, group) mean and 1/sqrt(var + eps) of one sample's [pixels, channels] slice, two-pass in f64. */
-export function sliceStatistics(
-  x: Float32Array,
-  start: number,
-  pixels: number,
-  channels: number,
-  groups: number,
-  eps: number,
-): { means: Float64Array; invStds: Float64Array } {
-  const perGroup = channels / groups;
-  const count = pixels * perGroup;
-  const means = new Float64Array(groups);
-  const invStds = new Float64Array(groups);
-  const end = start + pixels * channels;
-  for (let i = start, c = 0; i < end; i++) {
-    means[Math.floor(c / perGroup)] += x[i];
-    if (++c === channels) c = 0;
-  }
-  for (let g = 0; g < groups; g++) means[g] /= count;
-  for (let i = start, c = 0; i < end; i++) {
-    const d = x[i] - means[Math.floor(c / perGroup)];
-    invStds[Math.floor(c / perGroup)] += d * d;
-    if (++c === channels) c = 0;
-  }
-  for (let g = 0; g < groups; g++) invStds[g] = 1 / Math.sqrt(invStds[g] / count + eps);
-  return { means, invStds };
 }
 
 /** `shape` is NHWC; `dy` is the gradient of the loss with respect to the op's output. */

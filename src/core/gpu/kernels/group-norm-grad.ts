@@ -9,6 +9,7 @@
  *   dL/dx    = invStd * (g - mean(g) - x̂ * mean(g * x̂)) with g = dL/du * gamma, means over each slice.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readHostInputs, writeHostTensor } from './custom-kernel';
 import { groupNormGradReference } from './group-norm-grad-reference';
 import type { GroupNormAttrs } from './group-norm-reference';
 import { groupNormGradSimd } from './group-norm-wasm';
@@ -26,33 +27,27 @@ export function registerGroupNormGradKernel(): void {
   }
 }
 
-function runFusedGrad({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
-  const b = backend as tf.KernelBackend;
-  const read = (name: string) => {
-    const info = inputs[name];
-    if (!info) throw new Error(`${GROUP_NORM_GRAD_KERNEL}: missing input '${name}'`);
-    const values = b.readSync(info.dataId);
-    if (!(values instanceof Float32Array))
-      throw new Error(`${GROUP_NORM_GRAD_KERNEL}: '${name}' is not float32`);
-    return { shape: info.shape, values };
-  };
-  const [x, gamma, beta, dy] = ['x', 'gamma', 'beta', 'dy'].map(read);
+function runFusedGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+  const [x, gamma, beta, dy] = readHostInputs(
+    { kernelName: GROUP_NORM_GRAD_KERNEL, inputNames: ['x', 'gamma', 'beta', 'dy'] },
+    args,
+  );
   const [n, h, w, c] = x.shape;
-  const args = [
+  const inputs = [
     x.values,
     dy.values,
     [n, h, w, c],
     gamma.values,
     beta.values,
-    attrs as GroupNormAttrs,
+    args.attrs as GroupNormAttrs,
   ] as const;
-  const grads = groupNormGradSimd(...args) ?? groupNormGradReference(...args);
-  const write = (values: Float32Array, shape: number[]): tf.TensorInfo => ({
-    dataId: b.write(values, shape, 'float32'),
-    shape,
-    dtype: 'float32',
-  });
-  return [write(grads.dx, x.shape), write(grads.dgamma, [c]), write(grads.dbeta, [c])];
+  const grads = groupNormGradSimd(...inputs) ?? groupNormGradReference(...inputs);
+  const backend = args.backend as tf.KernelBackend;
+  return [
+    writeHostTensor(backend, { shape: x.shape, values: grads.dx }),
+    writeHostTensor(backend, { shape: [c], values: grads.dgamma }),
+    writeHostTensor(backend, { shape: [c], values: grads.dbeta }),
+  ];
 }
 
 export function groupNormGradConfig(kernelName: string): tf.GradConfig {

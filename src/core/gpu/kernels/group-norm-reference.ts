@@ -15,6 +15,40 @@ export type GroupNormAttrs = {
   silu: boolean;
 };
 
+/**
+ * Per group, the mean and 1/sqrt(var + eps) of one sample's [pixels, channels] slice of NHWC `x` starting at
+ * `start`: two passes (mean, then mean squared deviation), summed in float64.
+ */
+export function sliceStatistics(
+  x: Float32Array,
+  start: number,
+  pixels: number,
+  channels: number,
+  groups: number,
+  eps: number,
+): { means: Float64Array; invStds: Float64Array } {
+  const channelsPerGroup = channels / groups;
+  const count = pixels * channelsPerGroup;
+  // groupOf[c]: NHWC keeps a pixel's channels together, so each pass sweeps the sample's memory once, in
+  // order, accumulating every group at the same time (several times faster than a sweep per group).
+  const groupOf = Int32Array.from({ length: channels }, (_, c) => Math.floor(c / channelsPerGroup));
+  const means = new Float64Array(groups);
+  const invStds = new Float64Array(groups);
+  const end = start + pixels * channels;
+  for (let i = start, c = 0; i < end; i++) {
+    means[groupOf[c]] += x[i];
+    if (++c === channels) c = 0;
+  }
+  for (let g = 0; g < groups; g++) means[g] /= count;
+  for (let i = start, c = 0; i < end; i++) {
+    const d = x[i] - means[groupOf[c]];
+    invStds[groupOf[c]] += d * d;
+    if (++c === channels) c = 0;
+  }
+  for (let g = 0; g < groups; g++) invStds[g] = 1 / Math.sqrt(invStds[g] / count + eps);
+  return { means, invStds };
+}
+
 /** `shape` is NHWC; `gamma` and `beta` have one entry per channel. */
 export function groupNormReference(
   x: Float32Array,
@@ -27,31 +61,12 @@ export function groupNormReference(
   const { groups, eps, silu } = attrs;
   const pixels = height * width;
   const channelsPerGroup = channels / groups;
-  const count = pixels * channelsPerGroup;
   const out = new Float32Array(x.length);
-  // groupOf[c]: NHWC keeps a pixel's channels together, so each pass sweeps a sample's memory once, in
-  // order, accumulating every group at the same time (several times faster than a sweep per group).
   const groupOf = Int32Array.from({ length: channels }, (_, c) => Math.floor(c / channelsPerGroup));
-  const sums = new Float64Array(groups);
-  const squares = new Float64Array(groups);
-  const means = new Float64Array(groups);
-  const invStds = new Float64Array(groups);
   for (let n = 0; n < batch; n++) {
     const start = n * pixels * channels;
     const end = start + pixels * channels;
-    sums.fill(0);
-    squares.fill(0);
-    for (let i = start, c = 0; i < end; i++) {
-      sums[groupOf[c]] += x[i];
-      if (++c === channels) c = 0;
-    }
-    for (let g = 0; g < groups; g++) means[g] = sums[g] / count;
-    for (let i = start, c = 0; i < end; i++) {
-      const d = x[i] - means[groupOf[c]];
-      squares[groupOf[c]] += d * d;
-      if (++c === channels) c = 0;
-    }
-    for (let g = 0; g < groups; g++) invStds[g] = 1 / Math.sqrt(squares[g] / count + eps);
+    const { means, invStds } = sliceStatistics(x, start, pixels, channels, groups, eps);
     for (let i = start, c = 0; i < end; i++) {
       const g = groupOf[c];
       const y = (x[i] - means[g]) * invStds[g] * gamma[c] + beta[c];

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { groupNorm } from './group-norm';
 import { errorStats, groupNormByTfOps, type Nhwc, randomInputs, seededNormal } from './group-norm.fixtures';
-import { groupNormGradReference, sliceStatistics } from './group-norm-grad-reference';
-import { type GroupNormAttrs, groupNormReference } from './group-norm-reference';
+import { groupNormGradReference } from './group-norm-grad-reference';
+import { type GroupNormAttrs, groupNormReference, sliceStatistics } from './group-norm-reference';
 import { groupNormGradSimd, groupNormSimd, groupNormSimdFits, setGroupNormSimd } from './group-norm-wasm';
 
 /** A shape with C a multiple of 4 and a group count dividing C, its inputs and an upstream gradient. */
