@@ -13,6 +13,7 @@ import { unwrap } from '../../result';
 import type { Denoiser, DenoiserOutput, FeatureTap, ForwardOptions, ParamSpec } from '../denoiser';
 import { createParams, type ParamInit } from '../unet/params';
 import { type DiTConfig, ditGeometry, validateDiTConfig } from './config';
+import { ditInitialValues } from './init';
 import { ditSpecs, FREQUENCY_EMBEDDING_SIZE } from './specs';
 
 /** The DiT scales its time input by this before the sinusoid (see the file comment). */
@@ -94,7 +95,7 @@ class DiT implements DiTDenoiser {
     this.imageShape = [...config.imageShape] as [number, number, number];
     this.geometry = ditGeometry(config);
     this.specs = ditSpecs(config);
-    this.variables = createParams(this.specs, init, seed);
+    this.variables = createParams(this.specs, init, seed, ditInitialValues);
     // pos_embed is fixed (requires_grad=False in the official code): the sin-cos table, not trainable.
     const { gridH, gridW, tokens } = this.geometry;
     this.variables.get('pos_embed')?.dispose();
@@ -235,10 +236,10 @@ class DiT implements DiTDenoiser {
 }
 
 /**
- * Builds the DiT for `config` (throws with every problem listed if it is invalid). `init` 'random' uses
- * PyTorch's default Linear/Conv initialisation from `seed` (not the official adaLN-Zero initialize_weights,
- * which would make a fresh network output exactly 0); 'zeros' is a cheap placeholder for checkpoint weights.
- * `pos_embed` is always the fixed sin-cos table.
+ * Builds the DiT for `config` (throws with every problem listed if it is invalid). `init` 'official' is the
+ * official adaLN-Zero `initialize_weights` from `seed` (a fresh network outputs exactly 0; training starts
+ * here); 'random' is PyTorch's default Linear/Conv initialisation (non-trivial output, for tests); 'zeros' a
+ * cheap placeholder for checkpoint weights. `pos_embed` is always the fixed sin-cos table.
  */
 export function createDiT(config: DiTConfig, init: ParamInit = 'random', seed = 0): DiTDenoiser {
   return new DiT(unwrap(validateDiTConfig(config), 'createDiT'), init, seed);

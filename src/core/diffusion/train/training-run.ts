@@ -8,6 +8,7 @@ import { createFromConfig } from '../../io/denoiser-from-checkpoint';
 import { err, ok, type Result } from '../../result';
 import type { Denoiser } from '../denoiser';
 import { DDAE_T } from '../schedule';
+import type { ParamInit } from '../unet';
 import { BatchSource } from './batches';
 import { updateEma } from './ema';
 import type { GradientHelper } from './gradient-helper';
@@ -56,15 +57,20 @@ export class TrainingRun {
     return this.wallSecondsBefore + (performance.now() - this.startedAt) / 1000;
   }
 
-  /** A fresh run of the architecture in `config` (random init from `settings.seed`). */
+  /**
+   * A fresh run of the architecture in `config`, initialised from `settings.seed` the way its official
+   * training code does (`init` 'random' gives PyTorch's defaults instead: tests that want every gradient
+   * non-zero from the first step).
+   */
   static create(
     config: CheckpointConfig,
     dataset: ImageDataset,
     trainIndices: Int32Array,
     settings: TrainSettings,
+    init: Exclude<ParamInit, 'zeros'> = 'official',
   ): Result<TrainingRun> {
-    // The online network starts from the official initialisation (seeded); the EMA starts as its copy.
-    const online = createFromConfig(config, 'random', settings.seed);
+    // The EMA starts as a copy of the online network.
+    const online = createFromConfig(config, init, settings.seed);
     if (!online.ok) return online;
     const { model, json } = online.value;
     const problem = datasetProblem(model, dataset);

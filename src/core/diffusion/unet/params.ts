@@ -9,7 +9,16 @@ import { sizeOf, tfShapeOf } from '../../io/torch-layout';
 import { mulberry32 } from '../../mulberry32';
 import type { ParamSpec } from '../denoiser';
 
-export type ParamInit = 'random' | 'zeros';
+/**
+ * 'random': PyTorch's default initialisation (non-trivial output from the start); 'official': the
+ * initialisation of the architecture's official training code (the UNet's is PyTorch's default, the DiT's
+ * its adaLN-Zero `initialize_weights`), what training starts from; 'zeros': a placeholder for checkpoint
+ * weights.
+ */
+export type ParamInit = 'random' | 'official' | 'zeros';
+
+/** An architecture's own initial values for a spec, or null to take PyTorch's default. */
+export type CustomInit = (spec: ParamSpec, rand: () => number) => Float32Array | null;
 
 /** Fan-in of a conv [out, in, kh, kw] or linear [out, in] weight, in PyTorch's sense. */
 const fanIn = (s: ParamSpec): number => sizeOf(s.torchShape.slice(1));
@@ -38,13 +47,16 @@ export function createParams(
   specs: readonly ParamSpec[],
   init: ParamInit = 'random',
   seed = 0,
+  official?: CustomInit,
 ): Map<string, tf.Variable> {
   const bySpecName = new Map(specs.map((s) => [s.name, s]));
   const rand = mulberry32(seed);
   const params = new Map<string, tf.Variable>();
   for (const spec of specs) {
     const shape = tfShapeOf(spec.torchShape, spec.layout);
-    const values = init === 'zeros' ? new Float32Array(sizeOf(shape)) : initialValues(spec, bySpecName, rand);
+    const custom = init === 'official' && official ? official(spec, rand) : null;
+    const values =
+      init === 'zeros' ? new Float32Array(sizeOf(shape)) : (custom ?? initialValues(spec, bySpecName, rand));
     const initial = tf.tensor(values, shape, 'float32');
     // No variable name: tfjs names must be unique engine-wide, and two models may share official names.
     params.set(spec.name, tf.variable(initial, true));

@@ -106,8 +106,9 @@ class UNet implements UNetDenoiser {
 }
 
 /**
- * Builds the UNet for `config` (throws with every problem listed if it is invalid). `init` 'random' uses
- * PyTorch's default initialisation from `seed`; 'zeros' is a cheap placeholder for checkpoint weights.
+ * Builds the UNet for `config` (throws with every problem listed if it is invalid). `init` 'random' (and
+ * 'official': the DDAE code keeps PyTorch's defaults) uses PyTorch's default initialisation from `seed`;
+ * 'zeros' is a cheap placeholder for checkpoint weights.
  */
 export function createUNet(config: UNetConfig, init: ParamInit = 'random', seed = 0): UNetDenoiser {
   return new UNet(unwrap(validateUNetConfig(config), 'createUNet'), init, seed);
