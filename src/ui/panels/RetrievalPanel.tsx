@@ -118,7 +118,7 @@ function SourcePicker({
           onChange={(e) => onSource(e.target.value as Source)}
           data-testid={`${which}-source`}
         >
-          <option value="synthetic">synthetic test {which === 'gallery' ? 'gallery' : 'queries'}</option>
+          <option value="synthetic">synthetic test split</option>
           <option value="upload">uploaded images</option>
         </select>
         {source === 'upload' && (
