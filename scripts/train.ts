@@ -21,7 +21,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/gpu/kernels/conv2d-backprop-wasm';
 import '../src/core/gpu/kernels/matmul-wasm';
-import { presetConfig, type TrainArch, type TrainPresetId } from '../src/core/diffusion/train/presets';
+import {
+  presetConfig,
+  TRAIN_PRESET_IDS,
+  type TrainArch,
+  type TrainPresetId,
+} from '../src/core/diffusion/train/presets';
 import {
   DEFAULT_TRAIN_SETTINGS,
   type LrDecay,
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
     console.error(`resumed ${a.resume} at step ${run.step}`);
   } else {
     if (a.arch !== 'unet' && a.arch !== 'dit') fail(`--arch must be unet or dit, got ${a.arch}`);
-    if (a.preset !== 'tiny' && a.preset !== 'small') fail(`--preset must be tiny or small, got ${a.preset}`);
+    if (!TRAIN_PRESET_IDS.includes(a.preset as TrainPresetId)) {
+      fail(`--preset must be one of ${TRAIN_PRESET_IDS.join(', ')}, got ${a.preset}`);
+    }
     const { channels, height, width } = data.dataset;
     let config: ReturnType<typeof presetConfig>;
     try {

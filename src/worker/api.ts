@@ -5,6 +5,7 @@
 
 import type { ImagePage, Split } from '../core/data/splits';
 import type { DatasetStats } from '../core/data/stats';
+import type { TrainArch, TrainPresetId as TrainPreset } from '../core/diffusion/train/presets';
 import type { LrDecay } from '../core/diffusion/train/trainer';
 import type { SampleQuality } from '../core/eval/sample-quality';
 import type { BackendInfo, BackendName, MemoryStats } from '../core/gpu/backend';
@@ -19,8 +20,7 @@ import type {
   RetrievalSummary,
 } from './retrieval-types';
 
-export type TrainArch = 'unet' | 'dit';
-export type TrainPreset = 'tiny' | 'small';
+export type { TrainArch, TrainPreset };
 
 /** A model's taps: every one in forward order (UNet: enc_1.., middle, out_1..; DiT: layer-0..), and the
  * default choice (the UNet decoder's out_k as DDAE probes; every DiT block). */

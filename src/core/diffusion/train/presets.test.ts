@@ -33,3 +33,37 @@ describe('training presets', () => {
     expect(plain.arch === 'unet' && plain.config.dropout).toBe(0);
   });
 });
+
+describe('the medium presets', () => {
+  it('widen the UNet to 128 channels at 7x7 and take the DiT to patch 2, as their comments say', async () => {
+    await tf.setBackend('cpu');
+    const made = (arch: 'unet' | 'dit', preset: 'small' | 'medium') => {
+      const r = createFromConfig(presetConfig(arch, preset, [1, 28, 28]), 'zeros');
+      if (!r.ok) throw new Error(r.error);
+      return r.value.model;
+    };
+    const count = (m: ReturnType<typeof made>) =>
+      [...m.params.values()].filter((p) => p.trainable).reduce((s, p) => s + p.size, 0);
+    const [unetSmall, unetMedium, ditSmall, ditMedium] = [
+      made('unet', 'small'),
+      made('unet', 'medium'),
+      made('dit', 'small'),
+      made('dit', 'medium'),
+    ];
+    expect([count(unetSmall), count(unetMedium)]).toEqual([1_112_801, 2_734_945]);
+    // Patch 2 changes only the patch embedding and the final layer: 128*4+128 and 4*129 weights, not 16.
+    expect(count(ditSmall) - count(ditMedium)).toBe(128 * 12 + 12 * 128 + 12);
+    const x = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
+    const t = tf.tensor1d([0.01]);
+    const widths = (m: ReturnType<typeof made>) => {
+      const out = m.forward(x, t, { taps: true });
+      const w = Object.fromEntries(out.taps.map((tp) => [tp.name, tp.pooled.shape[1]]));
+      tf.dispose([out.eps, ...out.taps.flatMap((tp) => [tp.activation, tp.pooled])]);
+      return w;
+    };
+    expect(widths(unetSmall).out_1).toBe(64);
+    expect(widths(unetMedium).out_1).toBe(128);
+    for (const m of [unetSmall, unetMedium, ditSmall, ditMedium]) m.dispose();
+    tf.dispose([x, t]);
+  });
+});
