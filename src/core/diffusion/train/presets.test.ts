@@ -51,7 +51,8 @@ describe('the medium presets', () => {
       made('dit', 'medium'),
     ];
     expect([count(unetSmall), count(unetMedium)]).toEqual([1_112_801, 2_734_945]);
-    // Patch 2 changes only the patch embedding and the final layer: 128*4+128 and 4*129 weights, not 16.
+    // Patch 2 changes only the per-patch sizes, 16 pixels -> 4: the patch embedding's weight (128 x 16 -> 4)
+    // and the final linear layer's weight (16 -> 4 outputs x 128) and bias (16 -> 4).
     expect(count(ditSmall) - count(ditMedium)).toBe(128 * 12 + 12 * 128 + 12);
     const x = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
     const t = tf.tensor1d([0.01]);

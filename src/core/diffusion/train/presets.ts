@@ -14,6 +14,27 @@ export type TrainPresetId = 'tiny' | 'small' | 'medium';
 
 type Shape = readonly [number, number, number];
 
+// 28 -> 14 -> 7 with attention only at 7x7: wasm's batched matmul is slow, so attention stays on 49 tokens.
+const unetSmall = (imageShape: Shape): UNetConfig => ({
+  imageShape,
+  nChannels: 32,
+  chMults: [1, 2, 2],
+  isAttn: [false, false, true],
+  attnChannelsPerHead: null,
+  nBlocks: 1,
+  useResForUpdown: false,
+  dropout: 0,
+});
+
+const ditSmall = (imageShape: Shape): DiTConfig => ({
+  imageShape,
+  patchSize: 4,
+  hiddenSize: 128,
+  depth: 6,
+  numHeads: 4,
+  mlpRatio: 4,
+});
+
 const unetPresets: Record<TrainPresetId, (shape: Shape) => UNetConfig> = {
   // One resolution drop, no attention: ~0.2M parameters.
   tiny: (imageShape) => ({
@@ -26,29 +47,10 @@ const unetPresets: Record<TrainPresetId, (shape: Shape) => UNetConfig> = {
     useResForUpdown: false,
     dropout: 0,
   }),
-  // 28 -> 14 -> 7 with attention only at 7x7: wasm's batched matmul is slow, so attention stays on 49 tokens.
-  small: (imageShape) => ({
-    imageShape,
-    nChannels: 32,
-    chMults: [1, 2, 2],
-    isAttn: [false, false, true],
-    attnChannelsPerHead: null,
-    nBlocks: 1,
-    useResForUpdown: false,
-    dropout: 0,
-  }),
+  small: (imageShape) => unetSmall(imageShape),
   // small with 128 channels at 7x7 (the middle block and the decoder blocks the probe reads): 2.7M
   // parameters for ~1.4x small's training step on wasm, since the 7x7 convolutions were its cheapest part.
-  medium: (imageShape) => ({
-    imageShape,
-    nChannels: 32,
-    chMults: [1, 2, 4],
-    isAttn: [false, false, true],
-    attnChannelsPerHead: null,
-    nBlocks: 1,
-    useResForUpdown: false,
-    dropout: 0,
-  }),
+  medium: (imageShape) => ({ ...unetSmall(imageShape), chMults: [1, 2, 4] }),
 };
 
 const ditPresets: Record<TrainPresetId, (shape: Shape) => DiTConfig> = {
@@ -60,10 +62,10 @@ const ditPresets: Record<TrainPresetId, (shape: Shape) => DiTConfig> = {
     numHeads: 2,
     mlpRatio: 2,
   }),
-  small: (imageShape) => ({ imageShape, patchSize: 4, hiddenSize: 128, depth: 6, numHeads: 4, mlpRatio: 4 }),
+  small: (imageShape) => ditSmall(imageShape),
   // small at patch 2 (196 tokens for 28x28): the patch size is what the DiT paper finds matters most. ~9x
   // small's step on wasm (attention over 196 tokens): meant for a GPU.
-  medium: (imageShape) => ({ imageShape, patchSize: 2, hiddenSize: 128, depth: 6, numHeads: 4, mlpRatio: 4 }),
+  medium: (imageShape) => ({ ...ditSmall(imageShape), patchSize: 2 }),
 };
 
 export interface PresetOptions {
