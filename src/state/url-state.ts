@@ -3,7 +3,7 @@
  * read and to write it. Values are validated when read, so a hand-edited URL can never break the app:
  * an unknown panel or a bad number falls back to its default.
  */
-import type { TrainPresetId } from '../core/diffusion/train/presets';
+import { TRAIN_PRESET_IDS } from '../core/diffusion/train/presets';
 export const PANELS = ['data', 'sampling', 'training', 'probing', 'retrieval'] as const;
 export type PanelId = (typeof PANELS)[number];
 
@@ -57,7 +57,7 @@ const decimal = (min: number, max: number, fallback: number): Field<number> => (
 
 export const SAMPLERS = ['ddim', 'ddpm'] as const;
 export const TRAIN_ARCHS = ['unet', 'dit'] as const;
-export const TRAIN_PRESETS = ['tiny', 'small', 'medium'] as const satisfies readonly TrainPresetId[];
+export const TRAIN_PRESETS = TRAIN_PRESET_IDS;
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
 export const RETRIEVAL_SOURCES = ['synthetic', 'upload'] as const;
 

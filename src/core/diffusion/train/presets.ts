@@ -10,7 +10,9 @@ import { ditConfigToJson } from '../dit/config-json';
 import type { UNetConfig } from '../unet/config';
 
 export type TrainArch = 'unet' | 'dit';
-export type TrainPresetId = 'tiny' | 'small' | 'medium';
+/** The presets, in the order the Training panel lists them. */
+export const TRAIN_PRESET_IDS = ['tiny', 'small', 'medium'] as const;
+export type TrainPresetId = (typeof TRAIN_PRESET_IDS)[number];
 
 type Shape = readonly [number, number, number];
 
@@ -90,5 +92,3 @@ export function presetConfig(
   if (dropout > 0) throw new Error('the DiT has no dropout (as in the official DiT): use dropout 0');
   return { arch: 'dit', json: ditConfigToJson(ditPresets[preset](imageShape)), source: 'metadata' };
 }
-
-export const TRAIN_PRESET_IDS: readonly TrainPresetId[] = ['tiny', 'small', 'medium'];
