@@ -57,7 +57,6 @@ const decimal = (min: number, max: number, fallback: number): Field<number> => (
 
 export const SAMPLERS = ['ddim', 'ddpm'] as const;
 export const TRAIN_ARCHS = ['unet', 'dit'] as const;
-export const TRAIN_PRESETS = TRAIN_PRESET_IDS;
 export const LR_SCHEDULES = ['constant', 'cosine'] as const;
 export const RETRIEVAL_SOURCES = ['synthetic', 'upload'] as const;
 
@@ -80,7 +79,7 @@ export const URL_SCHEMA = {
   // Training panel (its own keys: `steps` and `batch` belong to Sampling)
   tds: text(80),
   arch: oneOf(TRAIN_ARCHS, 'unet'),
-  preset: oneOf(TRAIN_PRESETS, 'tiny'),
+  preset: oneOf(TRAIN_PRESET_IDS, 'tiny'),
   tbatch: int(1, 512, 16),
   lr: decimal(1e-7, 1, 1e-3),
   tdrop: decimal(0, 0.9, 0),

@@ -1,4 +1,5 @@
-import { LR_SCHEDULES, TRAIN_ARCHS, TRAIN_PRESETS, type UrlParams } from '../../../state/url-state';
+import { TRAIN_PRESET_IDS } from '../../../core/diffusion/train/presets';
+import { LR_SCHEDULES, TRAIN_ARCHS, type UrlParams } from '../../../state/url-state';
 import type { DatasetSummary } from '../../../worker/api';
 import { NumberField } from '../../components/NumberField';
 
@@ -63,7 +64,7 @@ export function TrainingForm({
         onChange={(e) => setParams({ preset: e.target.value as UrlParams['preset'] })}
         data-testid="train-preset"
       >
-        {TRAIN_PRESETS.map((p) => (
+        {TRAIN_PRESET_IDS.map((p) => (
           <option key={p} value={p} title={PRESET_TITLE[p]}>
             {PRESET_LABEL[p]}
           </option>
