@@ -165,6 +165,7 @@ test("the shipped models' grids (npm run probe) are listed read-only and open; g
   page,
 }) => {
   const unet: GridFile = JSON.parse(readFileSync('public/models/mnist-unet-small/probe.json', 'utf8'));
+  const mediumUnet: GridFile = JSON.parse(readFileSync('public/models/mnist-unet-medium/probe.json', 'utf8'));
   const shippedDit: GridFile = JSON.parse(readFileSync('public/models/mnist-dit-small/probe.json', 'utf8'));
   // An older DiT's grid, as another browser would have exported it.
   const olderDitFile = 'results/probe-mnist-dit-small/probe.json';
@@ -172,10 +173,12 @@ test("the shipped models' grids (npm run probe) are listed read-only and open; g
   await openApp(page, '/?backend=wasm#/probing');
   const runs = page.getByTestId('probe-runs');
   const shipped = runs.getByRole('row').filter({ hasText: 'shipped' });
-  await expect(shipped).toHaveCount(2);
-  const unetRow = shipped.filter({ hasText: 'UNET' });
+  await expect(shipped).toHaveCount(3);
+  const unetRow = shipped.filter({ hasText: 'mnist-unet-small' });
+  const mediumRow = shipped.filter({ hasText: 'mnist-unet-medium' });
   const ditRow = shipped.filter({ hasText: 'DIT' });
   await expect(unetRow).toContainText(bestPercent(unet));
+  await expect(mediumRow).toContainText(bestPercent(mediumUnet));
   await expect(ditRow).toContainText(bestPercent(shippedDit));
   await expect(shipped.getByTitle('Delete')).toHaveCount(0);
   await unetRow.getByRole('button', { name: 'Open' }).click();

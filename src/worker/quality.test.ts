@@ -18,7 +18,7 @@ import { readClassifier, referenceFit, sampleQuality } from '../core/eval/sample
 import { JobCancelledError } from '../core/job';
 import type { JobProgress, QualityRequest } from './api';
 import { QualityInputError, QualityService, SHIPPED_CLASSIFIER } from './quality';
-import { recordedQuality, shippedCard } from './shipped-models';
+import { recordedQuality, SHIPPED_DIRS, shippedCard } from './shipped-models';
 
 const never = new AbortController().signal;
 const quiet = () => {};
@@ -214,7 +214,7 @@ describe('shippedCard', () => {
   const url = (file: string) => `https://app/models/x/${file}`;
 
   it('reads how each shipped model was trained and where its sample grid is', () => {
-    for (const dir of ['mnist-unet-small', 'mnist-dit-small']) {
+    for (const dir of SHIPPED_DIRS) {
       const card = JSON.parse(readFileSync(`public/models/${dir}/model.json`, 'utf8'));
       const c = shippedCard(card, url);
       expect(c.status).toBe(card.status);

@@ -6,7 +6,8 @@
 import type { ModelSummary, RecordedQuality, ShippedCard } from './api';
 
 /** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
-export const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-dit-small'];
+// The small UNet draws the best samples; the medium one gives the best probe (see the README).
+export const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-unet-medium', 'mnist-dit-small'];
 
 export const SHIPPED_PREFIX = 'shipped:';
 
