@@ -5,8 +5,10 @@
  */
 import type { ModelSummary, RecordedQuality, ShippedCard } from './api';
 
-/** Folders under public/models that hold a diffusion model, if they have been trained and shipped. */
-// The small UNet draws the best samples; the medium one gives the best probe (see the README).
+/**
+ * Folders under public/models that hold a diffusion model, if they have been trained and shipped. The small
+ * UNet draws the best samples, so it comes first (the default); the medium one gives the best probe.
+ */
 export const SHIPPED_DIRS = ['mnist-unet-small', 'mnist-unet-medium', 'mnist-dit-small'];
 
 export const SHIPPED_PREFIX = 'shipped:';
